@@ -1,0 +1,15 @@
+/*
+ * checks.h - one check per record family (check_*.c), run by the driver (eval.c).
+ *
+ * Each reads answers through eval_dns() and raises findings (see eval.h). A family
+ * with no check here is not built yet and is left out of reports.
+ */
+#ifndef POSTURE_CHECKS_H
+#define POSTURE_CHECKS_H
+
+#include "eval.h"
+
+enum check_status check_mx(struct eval_ctx *ctx);	/* check_mx.c */
+enum check_status check_dmarc(struct eval_ctx *ctx);	/* check_dmarc.c */
+
+#endif

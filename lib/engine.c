@@ -1,0 +1,172 @@
+/*
+ * engine.c - the engine: resolver and public suffix list shared by evaluations.
+ *
+ *   posture_options_init()  defaults
+ *   posture_engine_new()    start the resolver, load the PSL
+ *   posture_evaluate()      normalize the name, run the checks (eval.c)
+ *
+ * What can go wrong: a bad resolver address or no usable PSL file (a one-line
+ * reason); an invalid domain name (ev->error, nothing queried).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpsl.h>
+
+#include "config.h"
+#include "dns.h"
+#include "eval.h"
+#include "posture.h"
+#include "strbuf.h"
+
+struct posture_engine {
+	struct posture_options opts;	/* resolvers and psl_file not kept */
+	struct dns_resolver *res;	/* owned */
+	psl_ctx_t *psl;			/* owned */
+};
+
+/* Fill opts with the defaults. */
+void
+posture_options_init(struct posture_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->dns_timeout_ms = 2000;
+	opts->dns_tries = 2;
+	opts->evaluation_timeout_ms = 10000;
+	opts->max_queries = 100;
+}
+
+/* Load the public suffix list: the named file, else the newest of system and built-in. */
+static psl_ctx_t *
+psl_open(const char *file, char *err, size_t errlen)
+{
+	psl_ctx_t *psl;
+
+	if (file != NULL) {
+		psl = psl_load_file(file);
+		if (psl == NULL)
+			snprintf(err, errlen, "cannot load the public suffix list %s", file);
+		return psl;
+	}
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		psl = psl_load_file(PSL_FILE);
+	if (psl == NULL)
+		snprintf(err, errlen, "no public suffix list: install the Debian package "
+		    "publicsuffix (%s)", PSL_FILE);
+	return psl;
+}
+
+/* Create an engine. */
+struct posture_engine *
+posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
+{
+	struct posture_engine *eng;
+	struct dns_resolver_config rc;
+
+	eng = calloc(1, sizeof(*eng));
+	if (eng == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	eng->opts = *opts;
+	eng->opts.resolvers = NULL;
+	eng->opts.nresolvers = 0;
+	eng->opts.psl_file = NULL;
+	eng->psl = psl_open(opts->psl_file, err, errlen);
+	if (eng->psl == NULL) {
+		free(eng);
+		return NULL;
+	}
+	memset(&rc, 0, sizeof(rc));
+	rc.servers = opts->resolvers;
+	rc.nservers = opts->nresolvers;
+	rc.timeout_ms = opts->dns_timeout_ms;
+	rc.tries = opts->dns_tries;
+	eng->res = dns_resolver_new(&rc, err, errlen);
+	if (eng->res == NULL) {
+		psl_free(eng->psl);
+		free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+/* Stop the resolver and free the engine. */
+void
+posture_engine_free(struct posture_engine *eng)
+{
+	if (eng == NULL)
+		return;
+	dns_resolver_free(eng->res);
+	psl_free(eng->psl);
+	free(eng);
+}
+
+/* An evaluation that could not start: the name is kept for the report. */
+static struct posture_eval *
+eval_failed(const char *input, const char *why)
+{
+	struct posture_eval *ev;
+	struct pt_sb sb;
+
+	ev = calloc(1, sizeof(*ev));
+	if (ev == NULL)
+		return NULL;
+	pt_sb_init(&sb);
+	pt_sb_append_sanitized(&sb, input, strnlen(input, 200));
+	snprintf(ev->input, sizeof(ev->input), "%s", sb.s ? sb.s : "");
+	pt_sb_free(&sb);
+	ev->error = strdup(why);
+	return ev;
+}
+
+/* Evaluate one domain. */
+struct posture_eval *
+posture_evaluate(struct posture_engine *eng, const char *domain,
+		 const char *const *selectors, size_t nselectors)
+{
+	struct eval_limits lim;
+	struct posture_eval *ev;
+	struct eval_ctx *ctx;
+	char name[256], reason[300];
+	const char *why;
+	size_t i;
+
+	if (posture_name_normalize(domain, name, sizeof(name), &why) < 0) {
+		snprintf(reason, sizeof(reason), "invalid domain name: %s", why);
+		return eval_failed(domain, reason);
+	}
+	lim.max_queries = eng->opts.max_queries;
+	lim.timeout_ms = eng->opts.evaluation_timeout_ms;
+	ctx = eval_ctx_new(name, eng->res, eng->psl, &lim);
+	if (ctx == NULL)
+		return eval_failed(domain, "out of memory");
+	for (i = 0; i < nselectors; i++)
+		if (eval_add_selector(ctx, selectors[i]) < 0) {
+			eval_ctx_free(ctx);
+			return eval_failed(domain, "out of memory");
+		}
+	ev = eval_run_all(ctx);
+	eval_ctx_free(ctx);
+	/* The name normalized, so it is LDH or UTF-8 that IDNA accepted: safe to show. */
+	if (ev != NULL)
+		snprintf(ev->input, sizeof(ev->input), "%s", domain);
+	return ev;
+}
+
+/* Free an evaluation. */
+void
+posture_eval_free(struct posture_eval *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; i < ev->nfindings; i++)
+		free(ev->findings[i].message);
+	free(ev->findings);
+	free(ev->error);
+	free(ev);
+}

@@ -1,0 +1,574 @@
+/*
+ * eval.c - the evaluation driver: runs the checks in rounds of parallel DNS queries.
+ *
+ *   eval_ctx_new() / eval_ctx_free()   one context per domain evaluation
+ *   eval_dns()                         answers for checks, queueing unknown ones
+ *   eval_run_check()                   one run of one check
+ *   eval_run_all()                     every built check to completion -> posture_eval
+ *
+ * The protocol is written in eval.h. Answers live in individually allocated slots, so
+ * a pointer handed to a check stays valid while the context lives. Budget: at most
+ * max_queries distinct questions; past it, or past the deadline, eval_dns() answers
+ * DNS_BUDGET or DNS_TIMEOUT at once instead of queueing, so a check always finishes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "checks.h"
+#include "eval.h"
+#include "strbuf.h"
+
+/* Safety net: a check that keeps asking must still end (budget ends it first). */
+#define EVAL_MAX_ROUNDS 64
+
+struct answer_slot {
+	char *name;			/* owned, lower case */
+	uint16_t type;
+	bool ready;
+	struct dns_answer ans;		/* owned */
+};
+
+struct eval_ctx {
+	char domain[256];
+	struct dns_resolver *res;	/* borrowed, may be NULL */
+	const psl_ctx_t *psl;		/* borrowed, may be NULL */
+	struct eval_limits lim;
+	uint64_t start_ms, deadline_ms;
+
+	struct answer_slot **slots;	/* owned array of owned slots */
+	size_t nslots, capslots;
+	unsigned asked;			/* distinct questions queued, for the budget */
+	unsigned wire_queries;		/* queries sent, CNAME re-queries included */
+	unsigned rounds;
+	unsigned answered;		/* answers that came from a server */
+
+	char **selectors;		/* owned */
+	size_t nselectors;
+
+	struct posture_finding *findings; /* owned */
+	size_t nfindings, capfindings;
+
+	enum posture_family cur_family;	/* family of the running check */
+	enum posture_result run_result;	/* set by the running check, or NOT_CHECKED */
+	char run_fact[64];
+	struct posture_family_result family[PF_COUNT];
+	bool oom;
+};
+
+/* The checks this build has, in report order. */
+static const struct {
+	enum posture_family family;
+	check_fn fn;
+} built_checks[] = {
+	{ PF_MX, check_mx },
+	{ PF_DMARC, check_dmarc },
+};
+
+/* Create a context for one normalized domain. */
+struct eval_ctx *
+eval_ctx_new(const char *domain, struct dns_resolver *res, const psl_ctx_t *psl,
+	     const struct eval_limits *lim)
+{
+	struct eval_ctx *ctx;
+
+	if (strlen(domain) >= sizeof(ctx->domain))
+		return NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return NULL;
+	strcpy(ctx->domain, domain);
+	ctx->res = res;
+	ctx->psl = psl;
+	ctx->lim = *lim;
+	if (ctx->lim.max_queries == 0)
+		ctx->lim.max_queries = 100;
+	if (ctx->lim.timeout_ms == 0)
+		ctx->lim.timeout_ms = 10000;
+	ctx->start_ms = dns_now_ms();
+	ctx->deadline_ms = ctx->start_ms + ctx->lim.timeout_ms;
+	return ctx;
+}
+
+/* Free a finding array's messages. */
+static void
+findings_free_from(struct eval_ctx *ctx, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < ctx->nfindings; i++)
+		free(ctx->findings[i].message);
+	ctx->nfindings = from;
+}
+
+/* Free a context and everything it still owns. */
+void
+eval_ctx_free(struct eval_ctx *ctx)
+{
+	size_t i;
+
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < ctx->nslots; i++) {
+		free(ctx->slots[i]->name);
+		dns_answer_clear(&ctx->slots[i]->ans);
+		free(ctx->slots[i]);
+	}
+	free(ctx->slots);
+	for (i = 0; i < ctx->nselectors; i++)
+		free(ctx->selectors[i]);
+	free(ctx->selectors);
+	findings_free_from(ctx, 0);
+	free(ctx->findings);
+	free(ctx);
+}
+
+/* Find the slot for (name, type). */
+static struct answer_slot *
+slot_find(const struct eval_ctx *ctx, const char *name, uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nslots; i++)
+		if (ctx->slots[i]->type == type && strcasecmp(ctx->slots[i]->name, name) == 0)
+			return ctx->slots[i];
+	return NULL;
+}
+
+/* Add an empty slot for (name, type); NULL on OOM. */
+static struct answer_slot *
+slot_add(struct eval_ctx *ctx, const char *name, uint16_t type)
+{
+	struct answer_slot *slot, **grown;
+	size_t cap, i;
+
+	if (ctx->nslots == ctx->capslots) {
+		cap = ctx->capslots ? ctx->capslots * 2 : 16;
+		grown = realloc(ctx->slots, cap * sizeof(*grown));
+		if (grown == NULL)
+			return NULL;
+		ctx->slots = grown;
+		ctx->capslots = cap;
+	}
+	slot = calloc(1, sizeof(*slot));
+	if (slot == NULL || (slot->name = strdup(name)) == NULL) {
+		free(slot);
+		return NULL;
+	}
+	for (i = 0; slot->name[i]; i++)
+		if (slot->name[i] >= 'A' && slot->name[i] <= 'Z')
+			slot->name[i] = (char)(slot->name[i] - 'A' + 'a');
+	slot->type = type;
+	ctx->slots[ctx->nslots++] = slot;
+	return slot;
+}
+
+/* Fill a slot with a local outcome (no server asked). */
+static void
+slot_settle(struct answer_slot *slot, enum dns_status st)
+{
+	memset(&slot->ans, 0, sizeof(slot->ans));
+	slot->ans.status = st;
+	slot->ans.qtype = slot->type;
+	slot->ans.qname = strdup(slot->name);
+	slot->ans.canonical = strdup(slot->name);
+	slot->ready = true;
+}
+
+/* Seed the answer table with a copy of an answer. */
+int
+eval_add_answer(struct eval_ctx *ctx, const struct dns_answer *a)
+{
+	struct answer_slot *slot;
+
+	slot = slot_find(ctx, a->qname, a->qtype);
+	if (slot == NULL && (slot = slot_add(ctx, a->qname, a->qtype)) == NULL)
+		return -1;
+	dns_answer_clear(&slot->ans);
+	if (dns_answer_copy(&slot->ans, a) < 0) {
+		slot_settle(slot, DNS_ERROR);
+		return -1;
+	}
+	slot->ready = true;
+	return 0;
+}
+
+/* Remember a DKIM selector to check. */
+int
+eval_add_selector(struct eval_ctx *ctx, const char *selector)
+{
+	char **grown, *copy;
+
+	copy = strdup(selector);
+	grown = realloc(ctx->selectors, (ctx->nselectors + 1) * sizeof(*grown));
+	if (copy == NULL || grown == NULL) {
+		free(copy);
+		if (grown)
+			ctx->selectors = grown;
+		return -1;
+	}
+	ctx->selectors = grown;
+	ctx->selectors[ctx->nselectors++] = copy;
+	return 0;
+}
+
+/* Whether a name derived from DNS data can be asked at all (RFC 1035 2.3.4). */
+static bool
+name_askable(const char *name)
+{
+	size_t len = strlen(name), label = 0, i;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f ||
+		    name[i] == '\\' || ++label > 63) {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+/* The answer for (name, type), or NULL when it is queued for the next round. */
+const struct dns_answer *
+eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type)
+{
+	struct answer_slot *slot;
+
+	slot = slot_find(ctx, name, type);
+	if (slot != NULL)
+		return slot->ready ? &slot->ans : NULL;
+	slot = slot_add(ctx, name, type);
+	if (slot == NULL) {
+		ctx->oom = true;
+		return NULL;
+	}
+	if (!name_askable(slot->name))
+		slot_settle(slot, DNS_ERROR);
+	else if (ctx->asked >= ctx->lim.max_queries)
+		slot_settle(slot, DNS_BUDGET);
+	else if (ctx->res != NULL && dns_now_ms() >= ctx->deadline_ms)
+		slot_settle(slot, DNS_TIMEOUT);
+	else
+		ctx->asked++;
+	return slot->ready ? &slot->ans : NULL;
+}
+
+/* Append a finding for the running check. */
+static void
+finding_add(struct eval_ctx *ctx, enum posture_code code, enum posture_severity sev,
+	    const char *fmt, va_list ap)
+{
+	struct posture_finding *f, *grown;
+	size_t cap;
+	char *msg;
+	int n;
+	va_list ap2;
+
+	if (ctx->nfindings == ctx->capfindings) {
+		cap = ctx->capfindings ? ctx->capfindings * 2 : 16;
+		grown = realloc(ctx->findings, cap * sizeof(*grown));
+		if (grown == NULL) {
+			ctx->oom = true;
+			return;
+		}
+		ctx->findings = grown;
+		ctx->capfindings = cap;
+	}
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0 || (msg = malloc((size_t)n + 1)) == NULL) {
+		ctx->oom = true;
+		return;
+	}
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	f = &ctx->findings[ctx->nfindings++];
+	f->code = code;
+	f->severity = sev;
+	f->family = ctx->cur_family;
+	f->message = msg;
+}
+
+/* Raise a finding at the code's default severity. */
+void
+eval_finding(struct eval_ctx *ctx, enum posture_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	finding_add(ctx, code, posture_code_severity(code), fmt, ap);
+	va_end(ap);
+}
+
+/* Raise a finding at a severity the check decides. */
+void
+eval_finding_sev(struct eval_ctx *ctx, enum posture_code code, enum posture_severity sev,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	finding_add(ctx, code, sev, fmt, ap);
+	va_end(ap);
+}
+
+/* Set the running family's result explicitly. */
+void
+eval_set_result(struct eval_ctx *ctx, enum posture_result res)
+{
+	ctx->run_result = res;
+}
+
+/* Set the running family's short fact. */
+void
+eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->run_fact, sizeof(ctx->run_fact), fmt, ap);
+	va_end(ap);
+}
+
+/* Accessors for checks. */
+const char *
+eval_domain(const struct eval_ctx *ctx)
+{
+	return ctx->domain;
+}
+
+const psl_ctx_t *
+eval_psl(const struct eval_ctx *ctx)
+{
+	return ctx->psl;
+}
+
+const char *const *
+eval_selectors(const struct eval_ctx *ctx, size_t *n)
+{
+	*n = ctx->nselectors;
+	return (const char *const *)ctx->selectors;
+}
+
+const struct posture_finding *
+eval_findings(const struct eval_ctx *ctx, size_t *n)
+{
+	*n = ctx->nfindings;
+	return ctx->findings;
+}
+
+bool
+eval_has_finding(const struct eval_ctx *ctx, enum posture_code code)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nfindings; i++)
+		if (ctx->findings[i].code == code)
+			return true;
+	return false;
+}
+
+enum posture_result
+eval_family_result(const struct eval_ctx *ctx, enum posture_family fam)
+{
+	return (unsigned)fam < PF_COUNT ? ctx->family[fam].result : PR_NOT_CHECKED;
+}
+
+/* Result of a family from the worst severity of its findings from index from on. */
+static enum posture_result
+result_from_findings(const struct eval_ctx *ctx, size_t from)
+{
+	enum posture_result res = PR_OK;
+	size_t i;
+
+	for (i = from; i < ctx->nfindings; i++) {
+		if (ctx->findings[i].severity == SEV_ERROR)
+			return PR_BROKEN;
+		if (ctx->findings[i].severity == SEV_WARN)
+			res = PR_WEAK;
+	}
+	return res;
+}
+
+/* Run one check once; keep its findings only when it is done. */
+enum check_status
+eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
+{
+	size_t mark = ctx->nfindings;
+	enum check_status st;
+
+	ctx->cur_family = fam;
+	ctx->run_result = PR_NOT_CHECKED;
+	ctx->run_fact[0] = '\0';
+	st = fn(ctx);
+	if (st == CHECK_PENDING) {
+		findings_free_from(ctx, mark);
+		return st;
+	}
+	ctx->family[fam].result = ctx->run_result != PR_NOT_CHECKED ?
+	    ctx->run_result : result_from_findings(ctx, mark);
+	memcpy(ctx->family[fam].fact, ctx->run_fact, sizeof(ctx->run_fact));
+	return st;
+}
+
+/* Send every queued question in one batch and wait for the answers. */
+static void
+send_round(struct eval_ctx *ctx)
+{
+	struct dns_batch *batch;
+	unsigned depth = 0;
+	size_t i;
+
+	batch = dns_batch_new(ctx->res);
+	if (batch == NULL) {
+		for (i = 0; i < ctx->nslots; i++)
+			if (!ctx->slots[i]->ready)
+				slot_settle(ctx->slots[i], DNS_ERROR);
+		return;
+	}
+	for (i = 0; i < ctx->nslots; i++)
+		if (!ctx->slots[i]->ready)
+			(void)dns_batch_add(batch, ctx->slots[i]->name, ctx->slots[i]->type,
+			    &ctx->slots[i]->ans);
+	dns_batch_wait(batch, ctx->deadline_ms);
+	dns_batch_free(batch);
+	for (i = 0; i < ctx->nslots; i++) {
+		struct answer_slot *slot = ctx->slots[i];
+
+		if (slot->ready)
+			continue;
+		slot->ready = true;
+		ctx->wire_queries += slot->ans.queries;
+		/* A CNAME re-query is a dependent lookup: it lengthens the round. */
+		if (slot->ans.queries > depth)
+			depth = slot->ans.queries;
+		if (slot->ans.status != DNS_TIMEOUT && slot->ans.status != DNS_ERROR)
+			ctx->answered++;
+	}
+	ctx->rounds += depth ? depth : 1;
+}
+
+/* Whether any slot waits for the next round. */
+static bool
+have_queued(const struct eval_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nslots; i++)
+		if (!ctx->slots[i]->ready)
+			return true;
+	return false;
+}
+
+/* The grade of DESIGN.md from the families' results and findings. */
+char
+eval_grade(const struct posture_eval *ev)
+{
+	bool error_spf_dmarc = false, error = false, warn_core = false, warn = false;
+	size_t i;
+
+	for (i = 0; i < ev->nfindings; i++) {
+		const struct posture_finding *f = &ev->findings[i];
+		enum posture_result res = ev->family[f->family].result;
+		bool core = f->family <= PF_DMARC;
+
+		if (res == PR_UNKNOWN || res == PR_TEMPERROR || res == PR_NOT_CHECKED)
+			continue;
+		if (f->severity == SEV_ERROR) {
+			error = true;
+			if (f->family == PF_SPF || f->family == PF_DMARC)
+				error_spf_dmarc = true;
+		} else if (f->severity == SEV_WARN) {
+			warn = true;
+			if (core)
+				warn_core = true;
+		}
+	}
+	if (error_spf_dmarc ||
+	    (ev->family[PF_SPF].result == PR_NONE && ev->family[PF_DMARC].result == PR_NONE))
+		return 'F';
+	if (error)
+		return 'D';
+	if (warn_core)
+		return 'C';
+	if (warn)
+		return 'B';
+	return 'A';
+}
+
+/* Hand the context's findings and results over to a new evaluation. */
+static struct posture_eval *
+eval_collect(struct eval_ctx *ctx)
+{
+	struct posture_eval *ev;
+	size_t i;
+
+	ev = calloc(1, sizeof(*ev));
+	if (ev == NULL)
+		return NULL;
+	snprintf(ev->domain, sizeof(ev->domain), "%s", ctx->domain);
+	snprintf(ev->input, sizeof(ev->input), "%s", ctx->domain);
+	memcpy(ev->family, ctx->family, sizeof(ev->family));
+	ev->findings = ctx->findings;
+	ev->nfindings = ctx->nfindings;
+	ctx->findings = NULL;
+	ctx->nfindings = ctx->capfindings = 0;
+	ev->dns.queries = ctx->wire_queries;
+	ev->dns.rounds = ctx->rounds;
+	ev->dns.elapsed_ms = (unsigned)(dns_now_ms() - ctx->start_ms);
+
+	if (ctx->oom) {
+		ev->error = strdup("out of memory during evaluation");
+	} else if (ctx->wire_queries > 0 && ctx->answered == 0) {
+		/* Not one answer: the resolver is unreachable; nothing here is the domain's. */
+		ev->error = pt_strdup_printf("no answer from the DNS resolver to %u queries "
+		    "within %u ms", ctx->wire_queries, ev->dns.elapsed_ms);
+		for (i = 0; i < PF_COUNT; i++)
+			if (ev->family[i].result != PR_NOT_CHECKED)
+				ev->family[i].result = PR_TEMPERROR;
+	}
+	ev->grade = ev->error ? 0 : eval_grade(ev);
+	return ev;
+}
+
+/* Run every built check in rounds until all are done. */
+struct posture_eval *
+eval_run_all(struct eval_ctx *ctx)
+{
+	bool done[sizeof(built_checks) / sizeof(built_checks[0])] = { false };
+	size_t i, n = sizeof(built_checks) / sizeof(built_checks[0]);
+	bool pending;
+	unsigned iter;
+
+	for (iter = 0; ; iter++) {
+		pending = false;
+		for (i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			if (eval_run_check(ctx, built_checks[i].family, built_checks[i].fn)
+			    == CHECK_DONE)
+				done[i] = true;
+			else
+				pending = true;
+		}
+		if (!pending)
+			break;
+		if (!have_queued(ctx) || ctx->res == NULL || iter >= EVAL_MAX_ROUNDS ||
+		    ctx->oom) {
+			/* A check that waits for nothing cannot finish: not the domain's fault. */
+			for (i = 0; i < n; i++)
+				if (!done[i])
+					ctx->family[built_checks[i].family].result = PR_TEMPERROR;
+			break;
+		}
+		send_round(ctx);
+	}
+	return eval_collect(ctx);
+}

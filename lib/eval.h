@@ -1,0 +1,98 @@
+/*
+ * eval.h - the evaluation driver and the interface every check is written against.
+ *
+ * A check is a function that reads DNS answers and raises findings. It asks for
+ * answers with eval_dns(): an answer already known comes back at once; an unknown one
+ * comes back NULL and is queued. A check that got a NULL returns CHECK_PENDING after
+ * queueing everything else it can already name (so independent lookups share a
+ * round); the driver sends the queued queries of all checks together, waits, and runs
+ * every pending check again from the top. A check is therefore a pure function of the
+ * answers: findings of a pending run are discarded, only the run that returns
+ * CHECK_DONE counts. The number of rounds is the longest chain of dependent lookups.
+ *
+ * Unit tests build a context without a resolver, add answers with eval_add_answer()
+ * and run one check with eval_run_check(): the check sees exactly those answers.
+ *
+ * A context belongs to one thread.
+ */
+#ifndef POSTURE_EVAL_H
+#define POSTURE_EVAL_H
+
+#include <libpsl.h>
+
+#include "dns.h"
+#include "posture.h"
+
+enum check_status { CHECK_DONE, CHECK_PENDING };
+
+struct eval_ctx;
+typedef enum check_status (*check_fn)(struct eval_ctx *ctx);
+
+struct eval_limits {
+	unsigned max_queries;		/* beyond it eval_dns() answers DNS_BUDGET */
+	unsigned timeout_ms;		/* whole evaluation; then DNS_TIMEOUT */
+};
+
+/*
+ * A context for one domain (already normalized). res may be NULL (unit tests: only
+ * added answers exist); psl may be NULL (no PSL cross-check). NULL on OOM.
+ */
+struct eval_ctx *eval_ctx_new(const char *domain, struct dns_resolver *res,
+			      const psl_ctx_t *psl, const struct eval_limits *lim);
+void eval_ctx_free(struct eval_ctx *ctx);
+
+/* Seed the answer table with a copy of a (tests; later the DNS cache). 0 or -1. */
+int eval_add_answer(struct eval_ctx *ctx, const struct dns_answer *a);
+/* DKIM selectors to check for this domain (copied). 0 or -1. */
+int eval_add_selector(struct eval_ctx *ctx, const char *selector);
+
+/* Run one check once for family fam; its findings are kept only when it is done. */
+enum check_status eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn);
+
+/* Run every built check in rounds to completion and hand over the evaluation. */
+struct posture_eval *eval_run_all(struct eval_ctx *ctx);
+
+/*
+ * The grade (DESIGN.md, Findings): F = an error in SPF or DMARC, or both none;
+ * D = any other error; C = a warn in MX/SPF/DKIM/DMARC; B = a warn elsewhere; A.
+ * Families whose result is unknown or temperror are left out.
+ */
+char eval_grade(const struct posture_eval *ev);
+
+/* ---- for checks ---- */
+
+/* The domain under evaluation (lower-case A-labels). */
+const char *eval_domain(const struct eval_ctx *ctx);
+/* The public suffix list, or NULL. */
+const psl_ctx_t *eval_psl(const struct eval_ctx *ctx);
+/* Selectors to check. */
+const char *const *eval_selectors(const struct eval_ctx *ctx, size_t *n);
+
+/* The answer for (name, type), or NULL when it is queued for the next round. */
+const struct dns_answer *eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type);
+
+/* Raise a finding for the running check's family, at the code's default severity. */
+void eval_finding(struct eval_ctx *ctx, enum posture_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same at a severity the context decides. */
+void eval_finding_sev(struct eval_ctx *ctx, enum posture_code code,
+		      enum posture_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/*
+ * Set the family result where it is not derived from the findings: PR_NONE (nothing
+ * published), PR_UNKNOWN (nothing to check), PR_TEMPERROR (lookup failed). Otherwise
+ * the result is broken/weak/ok from the worst severity raised.
+ */
+void eval_set_result(struct eval_ctx *ctx, enum posture_result res);
+/* A short fact for the header comment ("2 hosts", "p=reject"). */
+void eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Findings kept so far (tests). */
+const struct posture_finding *eval_findings(const struct eval_ctx *ctx, size_t *n);
+/* Whether a finding with code was kept (tests). */
+bool eval_has_finding(const struct eval_ctx *ctx, enum posture_code code);
+/* The result of a family once its check is done; PR_NOT_CHECKED before. */
+enum posture_result eval_family_result(const struct eval_ctx *ctx, enum posture_family fam);
+
+#endif

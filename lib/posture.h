@@ -1,0 +1,121 @@
+/*
+ * posture.h - libposture, the engine behind posture-milter and posture-check.
+ *
+ * The one public header the programs include. It knows nothing of libmilter or c-ares.
+ *
+ *   posture_engine_new()     resolver + public suffix list, shared by many evaluations
+ *   posture_evaluate()       evaluate one domain: DNS lookups in rounds, findings, grade
+ *   posture_name_normalize() validate a domain name and convert it to lower-case A-labels
+ *   posture_report_text()    a report for a terminal
+ *   posture_report_json()    the JSON interface described in DESIGN.md
+ *
+ * Thread safety: an engine may be shared by threads; each evaluation is owned by the
+ * thread that asked for it. Nothing here exits or aborts: errors come back as values.
+ */
+#ifndef POSTURE_H
+#define POSTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+
+/* The record families, in the fixed order of the header and the reports. */
+enum posture_family {
+	PF_MX, PF_SPF, PF_DKIM, PF_DMARC, PF_MTASTS, PF_TLSRPT, PF_BIMI,
+	PF_COUNT
+};
+
+enum posture_severity { SEV_INFO, SEV_WARN, SEV_ERROR };
+
+/*
+ * Posture words (DESIGN.md, Findings): never the verification words pass/fail.
+ * PR_NOT_CHECKED marks a family that this build or this evaluation did not check:
+ * it is left out of reports entirely (no fake "none").
+ */
+enum posture_result {
+	PR_NOT_CHECKED, PR_OK, PR_WEAK, PR_BROKEN, PR_NONE, PR_UNKNOWN, PR_TEMPERROR
+};
+
+#define POSTURE_CODE_ENUM(code, fam, sev) PC_##code,
+enum posture_code { POSTURE_CODE_LIST(POSTURE_CODE_ENUM) PC_COUNT };
+#undef POSTURE_CODE_ENUM
+
+struct posture_finding {
+	enum posture_code code;
+	enum posture_severity severity;
+	enum posture_family family;
+	char *message;			/* owned; printable ASCII, names the value and RFC */
+};
+
+struct posture_family_result {
+	enum posture_result result;
+	char fact[64];			/* short fact for the header comment, or "" */
+};
+
+struct posture_dns_stats {
+	unsigned queries;		/* DNS queries sent on the wire */
+	unsigned rounds;		/* longest chain of dependent lookups */
+	unsigned elapsed_ms;
+};
+
+struct posture_eval {
+	char domain[256];		/* normalized (A-label) name */
+	char input[256];		/* the name as given */
+	char *error;			/* owned; non-NULL when the domain could not be evaluated */
+	char grade;			/* 'A'..'F', or 0 when not evaluated */
+	struct posture_family_result family[PF_COUNT];
+	struct posture_finding *findings; /* owned array */
+	size_t nfindings;
+	struct posture_dns_stats dns;
+};
+
+struct posture_options {
+	const char *const *resolvers;	/* "HOST", "HOST:PORT", "[V6]:PORT"; none: resolv.conf */
+	size_t nresolvers;
+	unsigned dns_timeout_ms;	/* per try; default 2000 */
+	unsigned dns_tries;		/* default 2 */
+	unsigned evaluation_timeout_ms;	/* whole evaluation; default 10000 */
+	unsigned max_queries;		/* MaxQueriesPerEvaluation; default 100 */
+	const char *psl_file;		/* NULL: the system's list */
+};
+
+struct posture_engine;
+
+/* Fill opts with the defaults. */
+void posture_options_init(struct posture_options *opts);
+
+/* Create an engine; NULL with a one-line reason in err on failure. Caller frees. */
+struct posture_engine *posture_engine_new(const struct posture_options *opts,
+					  char *err, size_t errlen);
+void posture_engine_free(struct posture_engine *eng);
+
+/*
+ * Evaluate one domain. Always returns an evaluation (NULL only when out of memory);
+ * ev->error is set when the name is invalid or nothing could be looked up (resolver
+ * unreachable). Selectors: DKIM selectors to check for this domain (may be none).
+ */
+struct posture_eval *posture_evaluate(struct posture_engine *eng, const char *domain,
+				      const char *const *selectors, size_t nselectors);
+void posture_eval_free(struct posture_eval *ev);
+
+/*
+ * Validate a domain name and write it as lower-case A-labels without the trailing dot.
+ * Returns 0, or -1 with a reason in why (a static string).
+ */
+int posture_name_normalize(const char *in, char *out, size_t outlen, const char **why);
+
+/* Names and words for reports. */
+const char *posture_code_name(enum posture_code code);
+enum posture_family posture_code_family(enum posture_code code);
+enum posture_severity posture_code_severity(enum posture_code code);
+const char *posture_family_name(enum posture_family fam);	/* "mx", "mta-sts", ... */
+const char *posture_result_word(enum posture_result res);	/* "ok", "weak", ... */
+const char *posture_severity_word(enum posture_severity sev);	/* "info", "warn", "error" */
+
+/* Reports; the caller frees the returned string. NULL when out of memory. */
+char *posture_report_text(const struct posture_eval *ev);
+char *posture_report_json(const struct posture_eval *const *evs, size_t n);
+
+#endif

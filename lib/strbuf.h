@@ -1,0 +1,36 @@
+/*
+ * strbuf.h - a growable string for messages and reports.
+ *
+ * Out of memory is sticky: after a failed growth every call is a no-op and
+ * pt_sb_take() returns NULL, so callers check once at the end.
+ */
+#ifndef POSTURE_STRBUF_H
+#define POSTURE_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pt_sb {
+	char *s;		/* owned, NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void pt_sb_init(struct pt_sb *sb);
+void pt_sb_append(struct pt_sb *sb, const char *s);
+void pt_sb_appendn(struct pt_sb *sb, const char *s, size_t n);
+void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append bytes with non-printable and non-ASCII bytes as \xHH (logs, reports). */
+void pt_sb_append_sanitized(struct pt_sb *sb, const void *data, size_t n);
+/* Append a JSON string literal, quotes included. */
+void pt_sb_append_json(struct pt_sb *sb, const char *s);
+/* Hand the string to the caller (free()), NULL on OOM; the buffer is reset. */
+char *pt_sb_take(struct pt_sb *sb);
+void pt_sb_free(struct pt_sb *sb);
+
+/* printf into a new string; NULL on OOM. */
+char *pt_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

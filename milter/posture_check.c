@@ -1,0 +1,244 @@
+/*
+ * posture_check.c - posture-check: evaluate domains and print a report.
+ *
+ * A thin layer over libposture: options, then posture_evaluate() per domain, then
+ * the text or JSON report. Exit 0 when every domain was evaluated (whatever the
+ * grades), 1 when some could not be (the others are still reported), 2 on bad usage
+ * with a one-line reason (DESIGN.md, Interfaces).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "pm_config.h"
+#include "posture.h"
+
+#define MAX_LIST 32
+
+enum {
+	OPT_RESOLVER = 256, OPT_SELECTOR, OPT_JSON, OPT_HTTPS_PORT, OPT_CA_FILE,
+	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM
+};
+
+static const struct option long_options[] = {
+	{ "resolver",	required_argument, NULL, OPT_RESOLVER },
+	{ "selector",	required_argument, NULL, OPT_SELECTOR },
+	{ "json",	no_argument,	   NULL, OPT_JSON },
+	{ "https-port",	required_argument, NULL, OPT_HTTPS_PORT },
+	{ "ca-file",	required_argument, NULL, OPT_CA_FILE },
+	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
+	{ "message",	required_argument, NULL, OPT_MESSAGE },
+	{ "client-ip",	required_argument, NULL, OPT_CLIENT_IP },
+	{ "helo",	required_argument, NULL, OPT_HELO },
+	{ "mail-from",	required_argument, NULL, OPT_MAIL_FROM },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Print usage to f. */
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: posture-check [options] DOMAIN...\n"
+	    "Evaluate what each DOMAIN publishes for mail and report what is wrong.\n\n"
+	    "  -c FILE               read Resolver, DNSTimeout, ... from posture-milter.conf\n"
+	    "  --resolver HOST:PORT  DNS server to ask (repeatable; IPv6 as [::1]:5300);\n"
+	    "                        default: the servers of /etc/resolv.conf\n"
+	    "  --selector S          DKIM selector to check (repeatable)\n"
+	    "  --json                print JSON instead of the text report\n"
+	    "  --timeout SECONDS     time allowed for each domain (default 10)\n"
+	    "  --https-port N        port for MTA-STS and BIMI fetches (default 443)\n"
+	    "  --ca-file FILE        CA certificates for MTA-STS and BIMI fetches\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         the version\n\n"
+	    "Exit status: 0 every domain evaluated, 1 some could not be, 2 bad usage.\n");
+}
+
+/* Complain about usage in one line and exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "posture-check: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try posture-check --help)\n");
+	exit(2);
+}
+
+/* Parse a whole number in [min, max] or exit 2 naming the option. */
+static unsigned long
+parse_number(const char *opt, const char *arg, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end != '\0' || arg[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "posture-check: %s: '%s' is not a number from %lu to %lu\n",
+		    opt, arg, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *resolvers[PM_MAX_LIST], *selectors[MAX_LIST];
+	const char *config_path = NULL, *dsel[PM_MAX_LIST + MAX_LIST];
+	size_t nresolvers = 0, nselectors = 0, ndomains, i, j, ndsel;
+	unsigned timeout_ms = 0;
+	struct posture_options opts;
+	struct pm_config cfg;
+	struct posture_engine *eng;
+	struct posture_eval **evs;
+	bool json = false;
+	char err[256], name[256];
+	const char *why;
+	int c, status = 0;
+
+	posture_options_init(&opts);
+	pm_config_init(&cfg);
+	while ((c = getopt_long(argc, argv, "c:hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case OPT_RESOLVER:
+			if (nresolvers == MAX_LIST)
+				usage_error("too many --resolver options (at most %s)", "32");
+			resolvers[nresolvers++] = optarg;
+			break;
+		case OPT_SELECTOR:
+			if (nselectors == MAX_LIST)
+				usage_error("too many --selector options (at most %s)", "32");
+			selectors[nselectors++] = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_TIMEOUT:
+			timeout_ms = (unsigned)parse_number("--timeout", optarg, 1, 600) * 1000;
+			break;
+		case OPT_HTTPS_PORT:
+			(void)parse_number("--https-port", optarg, 1, 65535);
+			break;
+		case OPT_CA_FILE:
+			break;
+		case OPT_MESSAGE:
+		case OPT_CLIENT_IP:
+		case OPT_HELO:
+		case OPT_MAIL_FROM:
+			usage_error("%s: message verification is not built yet",
+			    argv[optind - 1]);
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("posture-check %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "posture-check: unknown option (try posture-check --help)\n");
+			return 2;
+		}
+	}
+	ndomains = (size_t)(argc - optind);
+	if (ndomains == 0)
+		usage_error("no domain given");
+	/* Every name is checked before anything is looked up. */
+	for (i = 0; i < ndomains; i++)
+		if (posture_name_normalize(argv[optind + (int)i], name, sizeof(name), &why) < 0) {
+			fprintf(stderr, "posture-check: invalid domain name '%.80s': %s\n",
+			    argv[optind + (int)i], why);
+			return 2;
+		}
+
+	/* The configuration file first, then the command line over it. */
+	if (config_path != NULL && pm_config_load(config_path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "posture-check: %s\n", err);
+		return 2;
+	}
+	if (nresolvers == 0)
+		for (i = 0; i < cfg.nresolvers; i++)
+			resolvers[nresolvers++] = cfg.resolvers[i];
+	opts.dns_timeout_ms = cfg.dns_timeout_ms;
+	opts.evaluation_timeout_ms = timeout_ms ? timeout_ms : cfg.evaluation_timeout_ms;
+	opts.max_queries = cfg.max_queries;
+	/* Two tries must fit in the evaluation's time. */
+	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
+		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;
+	opts.resolvers = resolvers;
+	opts.nresolvers = nresolvers;
+	eng = posture_engine_new(&opts, err, sizeof(err));
+	if (eng == NULL) {
+		fprintf(stderr, "posture-check: %s\n", err);
+		return 2;
+	}
+	evs = calloc(ndomains, sizeof(*evs));
+	if (evs == NULL) {
+		fprintf(stderr, "posture-check: out of memory\n");
+		posture_engine_free(eng);
+		return 1;
+	}
+	for (i = 0; i < ndomains; i++) {
+		/* --selector applies to every domain; Selectors domain:selector to its own. */
+		posture_name_normalize(argv[optind + (int)i], name, sizeof(name), &why);
+		for (ndsel = 0; ndsel < nselectors; ndsel++)
+			dsel[ndsel] = selectors[ndsel];
+		for (j = 0; j < cfg.nselectors; j++) {
+			const char *colon = strchr(cfg.selectors[j], ':');
+
+			if ((size_t)(colon - cfg.selectors[j]) == strlen(name) &&
+			    strncasecmp(cfg.selectors[j], name, strlen(name)) == 0)
+				dsel[ndsel++] = colon + 1;
+		}
+		evs[i] = posture_evaluate(eng, argv[optind + (int)i], dsel, ndsel);
+		if (evs[i] == NULL) {
+			fprintf(stderr, "posture-check: out of memory\n");
+			status = 1;
+			break;
+		}
+		if (evs[i]->error != NULL) {
+			fprintf(stderr, "posture-check: %s: not evaluated: %s\n",
+			    evs[i]->domain[0] ? evs[i]->domain : evs[i]->input, evs[i]->error);
+			status = 1;
+		}
+	}
+	if (status == 0 || i == ndomains) {
+		char *out;
+
+		if (json) {
+			out = posture_report_json((const struct posture_eval *const *)evs, ndomains);
+			if (out)
+				fputs(out, stdout);
+			free(out);
+		} else {
+			for (i = 0; i < ndomains; i++) {
+				if (evs[i]->error != NULL)
+					continue;
+				out = posture_report_text(evs[i]);
+				if (out)
+					printf("%s%s", i ? "\n" : "", out);
+				free(out);
+			}
+		}
+	}
+	for (i = 0; i < ndomains; i++)
+		posture_eval_free(evs[i]);
+	free(evs);
+	posture_engine_free(eng);
+	pm_config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# install-deps.sh - install the Debian 12 packages that building and testing need.
+#
+# Run as root (sudo scripts/install-deps.sh); shared by .ci/run. Installs the build
+# tools, the libraries (c-ares, libpsl, libidn2, OpenSSL, cmocka), the public suffix
+# list, NSD (the tests run a private instance on a high loopback port), python3 (test
+# helpers) and clang with its runtime libraries (libFuzzer builds).
+#
+# The tests never use the system NSD service. When this script is the one installing
+# nsd, it keeps the package from starting that service (a temporary policy-rc.d, as
+# Debian container images have) and, on a systemd host, disables it, so nothing new
+# listens on port 53. A package already installed is left as it is.
+#
+# What can go wrong: not root (exits 1 saying so); apt failures (exit with apt's status).
+set -euo pipefail
+
+PACKAGES=(
+	build-essential autoconf automake libtool pkg-config
+	libc-ares-dev libpsl-dev libidn2-dev libcmocka-dev libssl-dev publicsuffix
+	nsd python3 clang ca-certificates git
+	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
+)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: run as root: sudo $0" >&2
+	exit 1
+fi
+
+nsd_was_installed=no
+if dpkg-query -W -f='${Status}' nsd 2>/dev/null | grep -q 'install ok installed'; then
+	nsd_was_installed=yes
+fi
+
+policy=/usr/sbin/policy-rc.d
+made_policy=no
+if [ "$nsd_was_installed" = no ] && [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# temporary, from posture-milter scripts/install-deps.sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	made_policy=yes
+fi
+cleanup() {
+	if [ "$made_policy" = yes ]; then
+		rm -f "$policy"
+	fi
+}
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+
+if [ "$nsd_was_installed" = no ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+	systemctl disable --now nsd.service >/dev/null 2>&1 || true
+	echo "install-deps.sh: the system nsd service is disabled (the tests run their own NSD)"
+fi
+echo "install-deps.sh: done"

@@ -1,0 +1,141 @@
+/*
+ * test_report.c - the text and JSON reports.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "posture.h"
+
+static struct posture_finding findings[] = {
+	{ PC_MX_SINGLE, SEV_INFO, PF_MX, (char *)"only one MX host: mx.example.com" },
+	{ PC_DMARC_POLICY_NONE, SEV_WARN, PF_DMARC,
+	  (char *)"p=none: the domain asks receivers to take no action on failing mail, "
+		  "so spoofed mail is delivered as if it were genuine (RFC 9989 5.3.1)" },
+	{ PC_DMARC_RUA_INVALID, SEV_WARN, PF_DMARC,
+	  (char *)"rua \"quote\\back\x01\" is not a URI" },
+};
+
+/* An evaluation with MX and DMARC checked and nothing else. */
+static void
+sample_eval(struct posture_eval *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	strcpy(ev->domain, "example.com");
+	strcpy(ev->input, "example.com");
+	ev->grade = 'C';
+	ev->family[PF_MX].result = PR_OK;
+	strcpy(ev->family[PF_MX].fact, "1 host");
+	ev->family[PF_DMARC].result = PR_WEAK;
+	ev->findings = findings;
+	ev->nfindings = 3;
+	ev->dns.queries = 5;
+	ev->dns.rounds = 2;
+	ev->dns.elapsed_ms = 7;
+}
+
+/* The text report groups by family, leaves unchecked families out, fits 80 columns. */
+static void
+test_report_text_layout(void **state)
+{
+	struct posture_eval ev;
+	char *text, *line, *save = NULL;
+
+	(void)state;
+	sample_eval(&ev);
+	text = posture_report_text(&ev);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "Grade:  C"));
+	assert_non_null(strstr(text, "MX: ok (1 host)"));
+	assert_non_null(strstr(text, "DMARC: weak"));
+	assert_non_null(strstr(text, "DMARC_POLICY_NONE"));
+	assert_non_null(strstr(text, "DNS: 5 queries in 2 rounds"));
+	assert_null(strstr(text, "SPF"));
+	assert_null(strstr(text, "BIMI"));
+	/* MX_SINGLE is listed under MX, before the DMARC heading. */
+	assert_true(strstr(text, "MX_SINGLE") < strstr(text, "DMARC: weak"));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		assert_true(strlen(line) <= 80);
+	free(text);
+}
+
+/* A domain that could not be evaluated says why in one line. */
+static void
+test_report_text_error(void **state)
+{
+	struct posture_eval ev;
+	char *text;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	strcpy(ev.input, "example.com");
+	ev.error = (char *)"no answer from the DNS resolver";
+	text = posture_report_text(&ev);
+	assert_string_equal(text, "example.com: not evaluated: no answer from the DNS resolver\n");
+	free(text);
+}
+
+/* JSON has the DESIGN.md shape and escapes what the messages hold. */
+static void
+test_report_json_object(void **state)
+{
+	const struct posture_eval *evs[1];
+	struct posture_eval ev;
+	char *json;
+
+	(void)state;
+	sample_eval(&ev);
+	evs[0] = &ev;
+	json = posture_report_json(evs, 1);
+	assert_non_null(json);
+	assert_int_equal(json[0], '{');
+	assert_non_null(strstr(json, "\"domain\": \"example.com\", \"grade\": \"C\""));
+	assert_non_null(strstr(json, "\"checks\": {\"mx\": {\"result\": \"ok\", "
+	    "\"fact\": \"1 host\"}, \"dmarc\": {\"result\": \"weak\"}}"));
+	assert_non_null(strstr(json, "{\"code\": \"DMARC_POLICY_NONE\", \"severity\": "
+	    "\"warn\", \"family\": \"dmarc\", \"message\": "));
+	assert_non_null(strstr(json, "rua \\\"quote\\\\back\\u0001\\\" is not a URI"));
+	assert_non_null(strstr(json, "\"dns\": {\"queries\": 5, \"rounds\": 2, "
+	    "\"elapsed_ms\": 7}"));
+	assert_null(strstr(json, "\"spf\""));
+	free(json);
+}
+
+/* Several domains make an array; an unevaluated one carries "error". */
+static void
+test_report_json_array_with_error(void **state)
+{
+	const struct posture_eval *evs[2];
+	struct posture_eval ok, bad;
+	char *json;
+
+	(void)state;
+	sample_eval(&ok);
+	memset(&bad, 0, sizeof(bad));
+	strcpy(bad.input, "down.example");
+	bad.error = (char *)"no answer";
+	evs[0] = &ok;
+	evs[1] = &bad;
+	json = posture_report_json(evs, 2);
+	assert_int_equal(json[0], '[');
+	assert_non_null(strstr(json, "{\"domain\": \"down.example\", "
+	    "\"error\": \"no answer\"}]"));
+	free(json);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_text_layout),
+		cmocka_unit_test(test_report_text_error),
+		cmocka_unit_test(test_report_json_object),
+		cmocka_unit_test(test_report_json_array_with_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
