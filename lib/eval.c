@@ -52,7 +52,8 @@ struct eval_ctx {
 	size_t nfindings, capfindings;
 
 	enum posture_family cur_family;	/* family of the running check */
-	enum posture_result run_result;	/* set by the running check, or NOT_CHECKED */
+	enum posture_result run_result;	/* set by the running check */
+	bool run_result_set;
 	char run_fact[64];
 	struct posture_family_result family[PF_COUNT];
 	bool oom;
@@ -64,6 +65,8 @@ static const struct {
 	check_fn fn;
 } built_checks[] = {
 	{ PF_MX, check_mx },
+	{ PF_SPF, check_spf },
+	{ PF_DKIM, check_dkim },
 	{ PF_DMARC, check_dmarc },
 };
 
@@ -324,6 +327,7 @@ void
 eval_set_result(struct eval_ctx *ctx, enum posture_result res)
 {
 	ctx->run_result = res;
+	ctx->run_result_set = true;
 }
 
 /* Set the running family's short fact. */
@@ -406,13 +410,14 @@ eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 
 	ctx->cur_family = fam;
 	ctx->run_result = PR_NOT_CHECKED;
+	ctx->run_result_set = false;
 	ctx->run_fact[0] = '\0';
 	st = fn(ctx);
 	if (st == CHECK_PENDING) {
 		findings_free_from(ctx, mark);
 		return st;
 	}
-	ctx->family[fam].result = ctx->run_result != PR_NOT_CHECKED ?
+	ctx->family[fam].result = ctx->run_result_set ?
 	    ctx->run_result : result_from_findings(ctx, mark);
 	memcpy(ctx->family[fam].fact, ctx->run_fact, sizeof(ctx->run_fact));
 	return st;

@@ -81,7 +81,8 @@ void eval_finding_sev(struct eval_ctx *ctx, enum posture_code code,
 /*
  * Set the family result where it is not derived from the findings: PR_NONE (nothing
  * published), PR_UNKNOWN (nothing to check), PR_TEMPERROR (lookup failed). Otherwise
- * the result is broken/weak/ok from the worst severity raised.
+ * the result is broken/weak/ok from the worst severity raised. PR_NOT_CHECKED leaves
+ * the family out of every report (the check could not apply at all).
  */
 void eval_set_result(struct eval_ctx *ctx, enum posture_result res);
 /* A short fact for the header comment ("2 hosts", "p=reject"). */

@@ -168,6 +168,7 @@ main(int argc, char **argv)
 	/* The configuration file first, then the command line over it. */
 	if (config_path != NULL && pm_config_load(config_path, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "posture-check: %s\n", err);
+		pm_config_free(&cfg);
 		return 2;
 	}
 	if (nresolvers == 0)
@@ -184,6 +185,7 @@ main(int argc, char **argv)
 	eng = posture_engine_new(&opts, err, sizeof(err));
 	if (eng == NULL) {
 		fprintf(stderr, "posture-check: %s\n", err);
+		pm_config_free(&cfg);
 		return 2;
 	}
 	evs = calloc(ndomains, sizeof(*evs));

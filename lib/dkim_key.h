@@ -1,0 +1,1 @@
+/* dkim_key.h - placeholder: being written. */

@@ -1,0 +1,1 @@
+/* spf_parse.c - placeholder: being written. */
