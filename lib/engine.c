@@ -24,6 +24,7 @@ struct posture_engine {
 	struct posture_options opts;	/* resolvers and psl_file not kept */
 	struct dns_resolver *res;	/* owned */
 	psl_ctx_t *psl;			/* owned */
+	struct cache *cache;		/* borrowed, may be NULL */
 };
 
 /* Fill opts with the defaults. */
@@ -104,6 +105,13 @@ posture_engine_free(struct posture_engine *eng)
 	free(eng);
 }
 
+/* Let evaluations use a cache's DNS layer. */
+void
+posture_engine_attach_cache(struct posture_engine *eng, struct cache *cache)
+{
+	eng->cache = cache;
+}
+
 /* An evaluation that could not start: the name is kept for the report. */
 static struct posture_eval *
 eval_failed(const char *input, const char *why)
@@ -143,6 +151,7 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 	ctx = eval_ctx_new(name, eng->res, eng->psl, &lim);
 	if (ctx == NULL)
 		return eval_failed(domain, "out of memory");
+	eval_set_cache(ctx, eng->cache);
 	for (i = 0; i < nselectors; i++)
 		if (eval_add_selector(ctx, selectors[i]) < 0) {
 			eval_ctx_free(ctx);

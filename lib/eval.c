@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cache.h"
 #include "checks.h"
 #include "eval.h"
 #include "strbuf.h"
@@ -35,6 +36,7 @@ struct eval_ctx {
 	char domain[256];
 	struct dns_resolver *res;	/* borrowed, may be NULL */
 	const psl_ctx_t *psl;		/* borrowed, may be NULL */
+	struct cache *cache;		/* borrowed, may be NULL: DNS answer layer */
 	struct eval_limits lim;
 	uint64_t start_ms, deadline_ms;
 
@@ -69,6 +71,18 @@ static const struct {
 	{ PF_DKIM, check_dkim },
 	{ PF_DMARC, check_dmarc },
 };
+
+/* Whether this build has a check for the family. */
+bool
+posture_family_built(enum posture_family fam)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(built_checks) / sizeof(built_checks[0]); i++)
+		if (built_checks[i].family == fam)
+			return true;
+	return false;
+}
 
 /* Create a context for one normalized domain. */
 struct eval_ctx *
@@ -180,6 +194,13 @@ slot_settle(struct answer_slot *slot, enum dns_status st)
 	slot->ready = true;
 }
 
+/* Use a cache's DNS answer layer. */
+void
+eval_set_cache(struct eval_ctx *ctx, struct cache *cache)
+{
+	ctx->cache = cache;
+}
+
 /* Seed the answer table with a copy of an answer. */
 int
 eval_add_answer(struct eval_ctx *ctx, const struct dns_answer *a)
@@ -252,9 +273,13 @@ eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type)
 		ctx->oom = true;
 		return NULL;
 	}
-	if (!name_askable(slot->name))
+	if (!name_askable(slot->name)) {
 		slot_settle(slot, DNS_ERROR);
-	else if (ctx->asked >= ctx->lim.max_queries)
+	} else if (ctx->cache != NULL &&
+	    cache_dns_get(ctx->cache, slot->name, type, &slot->ans) == CACHE_HIT) {
+		slot->ready = true;
+		ctx->answered++;
+	} else if (ctx->asked >= ctx->lim.max_queries)
 		slot_settle(slot, DNS_BUDGET);
 	else if (ctx->res != NULL && dns_now_ms() >= ctx->deadline_ms)
 		slot_settle(slot, DNS_TIMEOUT);
@@ -456,6 +481,8 @@ send_round(struct eval_ctx *ctx)
 			depth = slot->ans.queries;
 		if (slot->ans.status != DNS_TIMEOUT && slot->ans.status != DNS_ERROR)
 			ctx->answered++;
+		if (ctx->cache != NULL)
+			(void)cache_dns_put(ctx->cache, &slot->ans);
 	}
 	ctx->rounds += depth ? depth : 1;
 }
@@ -508,6 +535,32 @@ eval_grade(const struct posture_eval *ev)
 	return 'A';
 }
 
+/* The shortest lifetime among the answers the evaluation used (0: none). */
+static uint32_t
+answers_min_ttl(const struct eval_ctx *ctx)
+{
+	uint32_t ttl = 0, t;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < ctx->nslots; i++) {
+		const struct dns_answer *a = &ctx->slots[i]->ans;
+
+		if (!ctx->slots[i]->ready)
+			continue;
+		if (a->status == DNS_OK)
+			t = dns_answer_min_ttl(a);
+		else if (a->status == DNS_NXDOMAIN || a->status == DNS_NODATA)
+			t = a->negative_ttl;
+		else
+			continue;
+		if (!any || t < ttl)
+			ttl = t;
+		any = true;
+	}
+	return ttl;
+}
+
 /* Hand the context's findings and results over to a new evaluation. */
 static struct posture_eval *
 eval_collect(struct eval_ctx *ctx)
@@ -528,6 +581,7 @@ eval_collect(struct eval_ctx *ctx)
 	ev->dns.queries = ctx->wire_queries;
 	ev->dns.rounds = ctx->rounds;
 	ev->dns.elapsed_ms = (unsigned)(dns_now_ms() - ctx->start_ms);
+	ev->ttl = answers_min_ttl(ctx);
 
 	if (ctx->oom) {
 		ev->error = strdup("out of memory during evaluation");

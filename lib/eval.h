@@ -41,6 +41,9 @@ struct eval_ctx *eval_ctx_new(const char *domain, struct dns_resolver *res,
 			      const psl_ctx_t *psl, const struct eval_limits *lim);
 void eval_ctx_free(struct eval_ctx *ctx);
 
+/* Read answers from, and store them into, the DNS layer of a cache (may be NULL). */
+void eval_set_cache(struct eval_ctx *ctx, struct cache *cache);
+
 /* Seed the answer table with a copy of a (tests; later the DNS cache). 0 or -1. */
 int eval_add_answer(struct eval_ctx *ctx, const struct dns_answer *a);
 /* DKIM selectors to check for this domain (copied). 0 or -1. */

@@ -69,6 +69,7 @@ struct posture_eval {
 	struct posture_finding *findings; /* owned array */
 	size_t nfindings;
 	struct posture_dns_stats dns;
+	uint32_t ttl;			/* seconds: the shortest lifetime of its inputs */
 };
 
 struct posture_options {
@@ -82,6 +83,7 @@ struct posture_options {
 };
 
 struct posture_engine;
+struct cache;
 
 /* Fill opts with the defaults. */
 void posture_options_init(struct posture_options *opts);
@@ -90,6 +92,11 @@ void posture_options_init(struct posture_options *opts);
 struct posture_engine *posture_engine_new(const struct posture_options *opts,
 					  char *err, size_t errlen);
 void posture_engine_free(struct posture_engine *eng);
+/*
+ * Let evaluations read and fill the DNS answer layer of a cache (cache.h); NULL
+ * detaches. Set before evaluations start, or after they have ended.
+ */
+void posture_engine_attach_cache(struct posture_engine *eng, struct cache *cache);
 
 /*
  * Evaluate one domain. Always returns an evaluation (NULL only when out of memory);
@@ -106,6 +113,9 @@ void posture_eval_free(struct posture_eval *ev);
  */
 int posture_name_normalize(const char *in, char *out, size_t outlen, const char **why);
 
+/* Whether this build checks the family at all. */
+bool posture_family_built(enum posture_family fam);
+
 /* Names and words for reports. */
 const char *posture_code_name(enum posture_code code);
 enum posture_family posture_code_family(enum posture_code code);
@@ -113,6 +123,14 @@ enum posture_severity posture_code_severity(enum posture_code code);
 const char *posture_family_name(enum posture_family fam);	/* "mx", "mta-sts", ... */
 const char *posture_result_word(enum posture_result res);	/* "ok", "weak", ... */
 const char *posture_severity_word(enum posture_severity sev);	/* "info", "warn", "error" */
+
+/*
+ * The X-Domain-Posture value for one domain, folded with "\n\t" under 78 columns.
+ * ev NULL or ev->error set: every family reads temperror (domain names the domain,
+ * already normalized). NULL on OOM or an authserv-id that is not a plain token.
+ */
+char *posture_header_value(const struct posture_eval *ev, const char *authserv_id,
+			   const char *domain);
 
 /* Reports; the caller frees the returned string. NULL when out of memory. */
 char *posture_report_text(const struct posture_eval *ev);

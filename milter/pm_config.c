@@ -7,7 +7,6 @@
  * is said as "FILE:LINE: Key: reason" and the load fails: a daemon must not start on
  * a configuration it half understood.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cidr.h"
+#include "dns_server.h"
 #include "pm_config.h"
 
 #define LINE_MAX_LEN 4096
@@ -108,28 +109,9 @@ pm_config_free(struct pm_config *cfg)
 static bool
 cidr_valid(const char *s)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
-	unsigned char buf[16];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long bits, max;
-	char *end;
-	int fam;
+	struct cidr c;
 
-	if (len == 0 || len >= sizeof(addr))
-		return false;
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-	fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(fam, addr, buf) != 1)
-		return false;
-	if (slash == NULL)
-		return true;
-	max = fam == AF_INET6 ? 128 : 32;
-	errno = 0;
-	bits = strtoul(slash + 1, &end, 10);
-	return !errno && end != slash + 1 && *end == '\0' && isdigit((unsigned char)slash[1])
-	    && bits <= max;
+	return cidr_parse(s, &c) == 0;
 }
 
 /* Whether s is "domain:selector" with both parts non-empty and plain LDH/dots. */
@@ -153,13 +135,16 @@ list_add(const struct key_def *k, struct pm_config *cfg, char *value)
 {
 	char **list = (char **)((char *)cfg + k->offset);
 	size_t *count = (size_t *)((char *)cfg + k->count_offset);
-	char *item, *save = NULL;
+	char *item, *save = NULL, norm[80], why[160];
 
 	for (item = strtok_r(value, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
 		if (k->kind == V_CIDR_LIST && !cidr_valid(item))
 			return "not an IP address or CIDR block";
 		if (k->kind == V_SELECTORS && !selector_valid(item))
 			return "not a domain:selector pair";
+		if (k->kind == V_LIST && dns_server_parse(item, norm, sizeof(norm), why,
+		    sizeof(why)) < 0)
+			return "not an IP address with an optional port (HOST, HOST:PORT, [V6]:PORT)";
 		if (*count == PM_MAX_LIST)
 			return "too many items (at most 64)";
 		if ((list[*count] = strdup(item)) == NULL)

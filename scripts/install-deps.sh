@@ -2,9 +2,9 @@
 # install-deps.sh - install the Debian 12 packages that building and testing need.
 #
 # Run as root (sudo scripts/install-deps.sh); shared by .ci/run. Installs the build
-# tools, the libraries (c-ares, libpsl, libidn2, OpenSSL, cmocka), the public suffix
-# list, NSD (the tests run a private instance on a high loopback port), python3 (test
-# helpers) and clang with its runtime libraries (libFuzzer builds).
+# tools, the libraries (c-ares, libpsl, libidn2, OpenSSL, libmilter, cmocka), the
+# public suffix list, NSD (the tests run a private instance on a high loopback port),
+# python3 (test helpers) and clang with its runtime libraries (libFuzzer builds).
 #
 # The tests never use the system NSD service. When this script is the one installing
 # nsd, it keeps the package from starting that service (a temporary policy-rc.d, as
@@ -17,6 +17,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libc-ares-dev libpsl-dev libidn2-dev libcmocka-dev libssl-dev publicsuffix
+	libmilter-dev
 	nsd python3 clang ca-certificates git
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )

@@ -8,12 +8,16 @@ The header comments of tests/fixtures/zones/<origin>.zone (also described in REA
   ; result: fam=word ...  family result words that must match
   ; clean: fam ...        no finding of severity warn or error in these families
   ; rounds: N             dns.rounds must equal N
+  ; max-queries: N        dns.queries must be at most N (bounded work, e.g. SPF trees)
   ; exit: N               posture-check's exit status (default 0)
-Directives may repeat; their values accumulate (exit and rounds: the last wins).
+  ; selector: S ...       DKIM selectors, passed as --selector S (may repeat)
+Directives may repeat; their values accumulate (exit, rounds, max-queries: the last wins).
 
 usage:
   check_expect.py domains ZONEFILE
       print the names to evaluate, one per line
+  check_expect.py selectors ZONEFILE
+      print the DKIM selectors to pass as --selector, one per line (maybe none)
   check_expect.py check --codes CODES_H --exit RC --json FILE ZONEFILE
       check; print one line per unmet expectation ("<zone>: <domain>: expected ..., got ...")
       and a context line with the codes that were raised. Exit 0 when every expectation
@@ -31,7 +35,8 @@ import sys
 
 FAMILIES = {"mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi"}
 WORDS = {"ok", "weak", "broken", "none", "unknown", "temperror"}
-KEYS = {"domain", "expect", "absent", "result", "clean", "rounds", "exit"}
+KEYS = {"domain", "expect", "absent", "result", "clean", "rounds", "exit", "selector",
+        "max-queries"}
 DIRECTIVE = re.compile(r"^\s*;\s*([a-z][a-z-]*)\s*:(.*)$")
 
 
@@ -53,8 +58,9 @@ def known_codes(codes_h):
 
 def parse_header(path, codes=None):
     """Read the directives of a zone file; codes (a set) validates code names."""
-    spec = {"domain": [], "expect": [], "absent": [], "result": {}, "clean": [],
-            "rounds": None, "exit": 0, "directives": 0}
+    spec = {"selector": [], "domain": [], "expect": [], "absent": [], "result": {},
+            "clean": [],
+            "rounds": None, "exit": 0, "directives": 0, "max-queries": None}
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
     for num, line in enumerate(lines, 1):
@@ -71,6 +77,8 @@ def parse_header(path, codes=None):
         spec["directives"] += 1
         if key == "domain":
             spec["domain"] += words
+        elif key == "selector":
+            spec["selector"] += words
         elif key in ("expect", "absent"):
             for w in words:
                 if codes is not None and w not in codes:
@@ -87,7 +95,7 @@ def parse_header(path, codes=None):
                 if w not in FAMILIES:
                     raise HeaderError("%s: unknown family '%s'" % (where, w))
             spec["clean"] += words
-        elif key in ("rounds", "exit"):
+        elif key in ("rounds", "exit", "max-queries"):
             if len(words) != 1 or not words[0].isdigit():
                 raise HeaderError("%s: %s needs one number" % (where, key))
             spec[key] = int(words[0])
@@ -160,6 +168,10 @@ def check_one(zone, want, entry, spec, fails):
         got = entry.get("dns", {}).get("rounds") if isinstance(entry.get("dns"), dict) else None
         if got != spec["rounds"]:
             fail("expected dns.rounds=%d, got %s" % (spec["rounds"], got))
+    if spec["max-queries"] is not None:
+        got = entry.get("dns", {}).get("queries") if isinstance(entry.get("dns"), dict) else None
+        if not isinstance(got, int) or got > spec["max-queries"]:
+            fail("expected dns.queries <= %d, got %s" % (spec["max-queries"], got))
 
 
 def check(zonefile, codes_h, rc, json_path):
@@ -206,6 +218,15 @@ def check(zonefile, codes_h, rc, json_path):
 
 
 def main(argv):
+    if len(argv) == 2 and argv[0] == "selectors":
+        try:
+            spec = parse_header(argv[1])
+        except HeaderError as e:
+            print("%s: fixture header: %s" % (zone_origin(argv[1]), e), file=sys.stderr)
+            return 2
+        for s in spec["selector"]:
+            print(s)
+        return 0
     if len(argv) == 2 and argv[0] == "domains":
         try:
             spec = parse_header(argv[1])

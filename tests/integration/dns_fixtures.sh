@@ -119,7 +119,7 @@ one_line() {
 
 # Evaluate one fixture zone and check its header's expectations.
 run_fixture() {
-	local zf="$1" zone domains=() out err res crc why
+	local zf="$1" zone domains=() sels=() selargs=() s out err res crc why
 	zone="$(basename "$zf" .zone)"
 	out="$WORK/$zone.json"
 	err="$WORK/$zone.err"
@@ -128,7 +128,13 @@ run_fixture() {
 		fail "$zone" "fixture header unreadable" - <"$err"
 		return
 	fi
-	pc_run "$out" "$err" --resolver "$RESOLVER" --json --timeout 5 "${domains[@]}"
+	# "; selector: S" lines: DKIM selectors, each passed as --selector S
+	mapfile -t sels < <(python3 "$CHECKER" selectors "$zf" 2>/dev/null)
+	for s in "${sels[@]}"; do
+		selargs+=(--selector "$s")
+	done
+	pc_run "$out" "$err" --resolver "$RESOLVER" --json --timeout 5 "${selargs[@]}" \
+		"${domains[@]}"
 	if why="$(run_broke "$err")"; then
 		fail "$zone" "$why" - <"$err"
 		return

@@ -97,6 +97,8 @@ test_config_errors_name_file_line_key(void **state)
 		{ "StripHeaders some\n", "1: StripHeaders: expected all or ours" },
 		{ "OnError reject\n", "1: OnError: expected accept or tempfail" },
 		{ "SyslogFacility kern\n", "1: SyslogFacility: not a syslog facility" },
+		{ "Resolver dns.example:53\n", "1: Resolver: not an IP address" },
+		{ "Resolver 127.0.0.1:99999\n", "1: Resolver: not an IP address" },
 	};
 	struct pm_config cfg;
 	char path[64], err[256], want[320];

@@ -229,7 +229,7 @@ test_eval_run_all_without_resolver_ends(void **state)
 	assert_non_null(ev);
 	assert_int_equal(ev->family[PF_MX].result, PR_TEMPERROR);
 	assert_int_equal(ev->family[PF_DMARC].result, PR_TEMPERROR);
-	assert_int_equal(ev->family[PF_SPF].result, PR_NOT_CHECKED);
+	assert_int_equal(ev->family[PF_BIMI].result, PR_NOT_CHECKED);
 	posture_eval_free(ev);
 	eval_ctx_free(ctx);
 }

@@ -127,6 +127,87 @@ test_report_json_array_with_error(void **state)
 	free(json);
 }
 
+/* Each line of a header value, the field name counted on the first, fits 78 columns. */
+static void
+assert_folded(const char *value)
+{
+	const char *line = value, *nl;
+	size_t width = strlen("X-Domain-Posture: ");
+
+	for (;;) {
+		nl = strchr(line, '\n');
+		assert_true(width + (nl ? (size_t)(nl - line) : strlen(line)) <= 78);
+		if (nl == NULL)
+			break;
+		assert_int_equal(nl[1], '\t');
+		line = nl + 2;
+		width = 8;
+	}
+}
+
+/* The header: fixed order, codes of warn/error findings once each, folded. */
+static void
+test_header_value_grammar(void **state)
+{
+	struct posture_eval ev;
+	char *v, *flat, *p, *q;
+
+	(void)state;
+	sample_eval(&ev);
+	v = posture_header_value(&ev, "mx.example.net", NULL);
+	assert_non_null(v);
+	assert_folded(v);
+	flat = strdup(v);
+	for (p = q = flat; *p; p++)	/* unfold */
+		if (*p != '\n' && *p != '\t')
+			*q++ = *p;
+		else if (*p == '\t')
+			*q++ = ' ';
+	*q = '\0';
+	assert_string_equal(flat, "mx.example.net; domain=example.com; grade=C; "
+	    "mx=ok (1 host); dmarc=weak (DMARC_POLICY_NONE DMARC_RUA_INVALID)");
+	free(flat);
+	free(v);
+}
+
+/* Nothing from DNS text reaches the header: unsafe facts are dropped. */
+static void
+test_header_value_drops_unsafe_fact(void **state)
+{
+	struct posture_eval ev;
+	char *v;
+
+	(void)state;
+	sample_eval(&ev);
+	strcpy(ev.family[PF_MX].fact, "x;\r\nBcc: victim@example.com");
+	v = posture_header_value(&ev, "mx.example.net", NULL);
+	assert_non_null(v);
+	assert_null(strstr(v, "Bcc"));
+	assert_null(strchr(v, '\r'));
+	assert_non_null(strstr(v, "mx=ok;"));
+	free(v);
+	/* A bad authserv-id is refused, not echoed. */
+	assert_null(posture_header_value(&ev, "bad id;", NULL));
+	assert_null(posture_header_value(&ev, "", NULL));
+}
+
+/* Without an evaluation every built family reads temperror. */
+static void
+test_header_value_temperror(void **state)
+{
+	char *v;
+
+	(void)state;
+	v = posture_header_value(NULL, "mx.example.net", "late.example");
+	assert_non_null(v);
+	assert_folded(v);
+	assert_non_null(strstr(v, "domain=late.example; grade=temperror;"));
+	assert_non_null(strstr(v, "mx=temperror;"));
+	assert_non_null(strstr(v, "dmarc=temperror"));
+	assert_null(strstr(v, "=ok"));
+	free(v);
+}
+
 int
 main(void)
 {
@@ -135,6 +216,9 @@ main(void)
 		cmocka_unit_test(test_report_text_error),
 		cmocka_unit_test(test_report_json_object),
 		cmocka_unit_test(test_report_json_array_with_error),
+		cmocka_unit_test(test_header_value_grammar),
+		cmocka_unit_test(test_header_value_drops_unsafe_fact),
+		cmocka_unit_test(test_header_value_temperror),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,168 @@
+/*
+ * report_header.c - the X-Domain-Posture header value (DESIGN.md, The header).
+ *
+ *   posture_header_value()  "authserv-id; domain=...; grade=...; mx=ok; ..."
+ *
+ * Built only from a fixed vocabulary (family names, result words, finding codes) and
+ * validated names: the domain was normalized, the authserv-id is checked here, and a
+ * check's short fact passes only if it consists of letters, digits, ' ', '.', '-',
+ * '=', '_' and ':' (anything else is dropped), so no DNS text can inject header
+ * content. Folded with "\n\t" so that no line exceeds 78 columns, counting the
+ * field name.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "posture.h"
+#include "strbuf.h"
+
+#define HEADER_WIDTH 78
+#define FIELD_NAME "X-Domain-Posture"
+
+/* Whether a fact is made only of header-safe characters. */
+static bool
+fact_safe(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(" .-=_:", *s))
+			return false;
+	return true;
+}
+
+/* Whether an authserv-id is a plain token (RFC 8601 2.5: a value, here LDH and dots). */
+static bool
+authserv_safe(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 200)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
+			return false;
+	return true;
+}
+
+/* Whether a family appears: checked, or (no evaluation) built into this program. */
+static bool
+family_shown(const struct posture_eval *ev, int fam, bool unavailable)
+{
+	if (unavailable)
+		return posture_family_built((enum posture_family)fam);
+	return ev->family[fam].result != PR_NOT_CHECKED;
+}
+
+/* Words joined with spaces, folded before a word that would pass the width. */
+struct folder {
+	struct pt_sb sb;
+	size_t col;		/* current column, the field name counted */
+};
+
+/* Add one word; a word is never split. */
+static void
+fold_word(struct folder *f, const char *word)
+{
+	size_t len = strlen(word);
+
+	if (f->sb.len > 0) {
+		if (f->col + 1 + len > HEADER_WIDTH) {
+			pt_sb_append(&f->sb, "\n\t");
+			f->col = 8;
+		} else {
+			pt_sb_append(&f->sb, " ");
+			f->col++;
+		}
+	}
+	pt_sb_append(&f->sb, word);
+	f->col += len;
+}
+
+/* Add a family's "name=result (comment);" as words. */
+static void
+fold_family(struct folder *f, const struct posture_eval *ev, int fam, bool last,
+	    bool unavailable)
+{
+	const struct posture_family_result *fr;
+	char word[96];
+	size_t i, ncodes = 0;
+	const char *words[PC_COUNT];
+
+	if (unavailable) {
+		snprintf(word, sizeof(word), "%s=temperror%s",
+		    posture_family_name((enum posture_family)fam), last ? "" : ";");
+		fold_word(f, word);
+		return;
+	}
+	fr = &ev->family[fam];
+	for (i = 0; i < ev->nfindings && ncodes < PC_COUNT; i++) {
+		const char *code = posture_code_name(ev->findings[i].code);
+		size_t j;
+
+		if ((int)ev->findings[i].family != fam || ev->findings[i].severity == SEV_INFO)
+			continue;
+		for (j = 0; j < ncodes && strcmp(words[j], code) != 0; j++)
+			;
+		if (j == ncodes)
+			words[ncodes++] = code;	/* each code once */
+	}
+	snprintf(word, sizeof(word), "%s=%s", posture_family_name((enum posture_family)fam),
+	    posture_result_word(fr->result));
+	if (ncodes == 0 && !(fr->fact[0] && fact_safe(fr->fact))) {
+		if (!last)
+			strcat(word, ";");
+		fold_word(f, word);
+		return;
+	}
+	fold_word(f, word);
+	if (ncodes == 0) {
+		/* The fact, split into words so that it folds too. */
+		char fact[sizeof(fr->fact) + 4], *w, *save = NULL;
+
+		snprintf(fact, sizeof(fact), "(%s)%s", fr->fact, last ? "" : ";");
+		for (w = strtok_r(fact, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			fold_word(f, w);
+		return;
+	}
+	for (i = 0; i < ncodes; i++) {
+		snprintf(word, sizeof(word), "%s%s%s", i == 0 ? "(" : "", words[i],
+		    i + 1 == ncodes ? (last ? ")" : ");") : "");
+		fold_word(f, word);
+	}
+}
+
+/*
+ * The header value for one evaluated domain. ev may carry an error (deadline,
+ * resolver down): every family then reads temperror. NULL on OOM or a bad authserv-id.
+ */
+char *
+posture_header_value(const struct posture_eval *ev, const char *authserv_id,
+		     const char *domain)
+{
+	struct folder f;
+	char word[300];
+	int fam, last = -1;
+	bool unavailable = ev == NULL || ev->error != NULL;
+
+	if (!authserv_safe(authserv_id))
+		return NULL;
+	if (!unavailable)
+		domain = ev->domain;
+	pt_sb_init(&f.sb);
+	f.col = strlen(FIELD_NAME) + 2;
+	snprintf(word, sizeof(word), "%s;", authserv_id);
+	fold_word(&f, word);
+	snprintf(word, sizeof(word), "domain=%s;", domain);
+	fold_word(&f, word);
+	for (fam = 0; fam < PF_COUNT; fam++)
+		if (family_shown(ev, fam, unavailable))
+			last = fam;
+	if (unavailable)
+		snprintf(word, sizeof(word), "grade=temperror%s", last >= 0 ? ";" : "");
+	else
+		snprintf(word, sizeof(word), "grade=%c%s", ev->grade ? ev->grade : 'A',
+		    last >= 0 ? ";" : "");
+	fold_word(&f, word);
+	for (fam = 0; fam <= last; fam++)
+		if (family_shown(ev, fam, unavailable))
+			fold_family(&f, ev, fam, fam == last, unavailable);
+	return pt_sb_take(&f.sb);
+}

@@ -1,0 +1,473 @@
+/*
+ * callbacks.c - libmilter callbacks: which domains a message has, when their
+ * evaluation starts, and the headers and log lines at end of message.
+ *
+ * Contexts (DESIGN.md; OpenDKIM's split): a connection context, created at
+ * negotiate or connect, holding a runtime reference until close; a message context,
+ * reset at MAIL FROM and freed at abort, at the next MAIL FROM and at close (close
+ * may come without connect). Both live only behind smfi_setpriv(): libmilter's
+ * worker pool may run one connection's callbacks on different threads.
+ *
+ * Timing: the envelope domain's evaluation is requested at the first RCPT the MTA
+ * accepted (rejected transactions cost nothing), the author domain's at the From
+ * header; both run on the evaluation pool and are collected at end of message, so
+ * DNS time overlaps the DATA transfer. Nothing waits past EvaluationTimeout: what
+ * is not ready then is temperror, and the message goes on.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "callbacks.h"
+#include "dns.h"
+#include "log.h"
+#include "mail_addr.h"
+#include "runtime.h"
+#include "strbuf.h"
+
+#define HEADER_NAME "X-Domain-Posture"
+#define MAX_AUTHOR_DOMAINS 3
+#define MAX_STRIP 10000		/* forged headers removed per message, at most */
+
+struct domain_req {
+	char domain[256];
+	struct eval_ticket *ticket;	/* owned; NULL when not requested */
+	uint64_t started_ms;
+};
+
+struct msg_ctx {
+	bool skip;			/* authenticated client: not evaluated */
+	bool null_sender;
+	struct domain_req envelope;	/* MAIL FROM domain; domain "" when none */
+	bool rcpt_seen;
+	struct domain_req author[MAX_AUTHOR_DOMAINS];
+	size_t nauthor;
+	unsigned from_headers;		/* From fields seen */
+	size_t from_malformed, from_extra;
+	unsigned posture_headers;	/* X-Domain-Posture fields seen */
+	unsigned *strip;		/* owned: indexes (1-based) to remove */
+	size_t nstrip, capstrip;
+	uint64_t start_ms;
+};
+
+struct conn_ctx {
+	struct runtime *rt;		/* reference held until close */
+	unsigned long protocol;		/* SMFIP_* granted by the MTA */
+	bool skip;			/* InternalHosts client */
+	struct msg_ctx *msg;		/* owned */
+};
+
+/* The connection context, created on first use. */
+static struct conn_ctx *
+conn_get(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc != NULL)
+		return cc;
+	cc = calloc(1, sizeof(*cc));
+	if (cc == NULL)
+		return NULL;
+	cc->rt = runtime_current();
+	if (cc->rt == NULL) {
+		free(cc);
+		return NULL;
+	}
+	if (smfi_setpriv(ctx, cc) != MI_SUCCESS) {
+		runtime_put(cc->rt);
+		free(cc);
+		return NULL;
+	}
+	return cc;
+}
+
+/* Release a domain request. */
+static void
+req_clear(struct domain_req *r)
+{
+	if (r->ticket != NULL)
+		evalpool_release(r->ticket);
+	r->ticket = NULL;
+	r->domain[0] = '\0';
+}
+
+/* Free a message context. */
+static void
+msg_free(struct msg_ctx *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	req_clear(&m->envelope);
+	for (i = 0; i < m->nauthor; i++)
+		req_clear(&m->author[i]);
+	free(m->strip);
+	free(m);
+}
+
+/* The reply for a stage whose no-reply flag may have been granted. */
+static sfsistat
+no_reply(const struct conn_ctx *cc, unsigned long nr_flag)
+{
+	return (cc != NULL && (cc->protocol & nr_flag)) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* What to do when something inside the milter failed (OnError). */
+static sfsistat
+on_error(const struct conn_ctx *cc)
+{
+	if (cc != NULL && cc->rt->cfg.on_error == PM_ON_ERROR_TEMPFAIL)
+		return SMFIS_TEMPFAIL;
+	return SMFIS_CONTINUE;
+}
+
+/* Ask only for the stages we use, and for no replies where the MTA allows it. */
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+	     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+	     unsigned long *pf3)
+{
+	const unsigned long want = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOEOH |
+	    SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN | SMFIP_NR_MAIL |
+	    SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_HDR_LEADSPC;
+	struct conn_ctx *cc = conn_get(ctx);
+
+	(void)f2;
+	(void)f3;
+	if (cc == NULL)
+		return SMFIS_ALL_OPTS;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+	*pf1 = f1 & want;
+	*pf2 = 0;
+	*pf3 = 0;
+	cc->protocol = *pf1;
+	return SMFIS_CONTINUE;
+}
+
+/* A client: is it one of ours (InternalHosts)? */
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+
+	(void)hostname;
+	if (cc == NULL)
+		return SMFIS_CONTINUE;
+	cc->skip = cidr_match_sockaddr(cc->rt->internal, cc->rt->ninternal,
+	    (const struct sockaddr *)addr);
+	return no_reply(cc, SMFIP_NR_CONN);
+}
+
+/* MAIL FROM: a new message; its envelope domain, and whether it is authenticated. */
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+	const char *auth;
+	struct msg_ctx *m;
+
+	if (cc == NULL)
+		return SMFIS_CONTINUE;
+	msg_free(cc->msg);
+	cc->msg = m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return on_error(cc);
+	m->start_ms = dns_now_ms();
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	m->skip = cc->skip || (cc->rt->cfg.skip_authenticated && auth != NULL && *auth);
+	if (argv != NULL && argv[0] != NULL &&
+	    mail_addr_envelope_domain(argv[0], m->envelope.domain,
+	    sizeof(m->envelope.domain)) < 0) {
+		m->envelope.domain[0] = '\0';
+		m->null_sender = strcmp(argv[0], "<>") == 0;
+	}
+	return no_reply(cc, SMFIP_NR_MAIL);
+}
+
+/* Selectors the configuration names for a domain. */
+static size_t
+selectors_for(const struct runtime *rt, const char *domain, const char **out, size_t max)
+{
+	size_t i, n = 0, dlen = strlen(domain);
+
+	for (i = 0; i < rt->cfg.nselectors && n < max; i++) {
+		const char *sel = rt->cfg.selectors[i], *colon = strchr(sel, ':');
+
+		if (colon && (size_t)(colon - sel) == dlen && strncasecmp(sel, domain, dlen) == 0)
+			out[n++] = colon + 1;
+	}
+	return n;
+}
+
+/* Start the evaluation of a request's domain. */
+static void
+req_start(struct conn_ctx *cc, struct domain_req *r)
+{
+	const char *sel[PM_MAX_LIST];
+	size_t nsel;
+
+	if (r->ticket != NULL || r->domain[0] == '\0')
+		return;
+	nsel = selectors_for(cc->rt, r->domain, sel, PM_MAX_LIST);
+	r->started_ms = dns_now_ms();
+	r->ticket = evalpool_request(cc->rt->pool, r->domain, sel, nsel);
+}
+
+/* An accepted RCPT: the first one starts the envelope domain's evaluation. */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+
+	(void)argv;
+	if (cc == NULL || cc->msg == NULL)
+		return SMFIS_CONTINUE;
+	if (!cc->msg->skip && !cc->msg->rcpt_seen)
+		req_start(cc, &cc->msg->envelope);
+	cc->msg->rcpt_seen = true;
+	return no_reply(cc, SMFIP_NR_RCPT);
+}
+
+/* Whether a header value (leading space kept) carries our authserv-id. */
+static bool
+value_is_ours(const char *value, const char *authserv_id)
+{
+	size_t len = strlen(authserv_id);
+
+	while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
+		value++;
+	if (strncasecmp(value, authserv_id, len) != 0)
+		return false;
+	value += len;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	return *value == ';';
+}
+
+/* Remember the index of a forged header to remove at end of message. */
+static bool
+strip_add(struct msg_ctx *m, unsigned index)
+{
+	unsigned *grown;
+	size_t cap;
+
+	if (m->nstrip == MAX_STRIP)
+		return false;
+	if (m->nstrip == m->capstrip) {
+		cap = m->capstrip ? m->capstrip * 2 : 8;
+		grown = realloc(m->strip, cap * sizeof(*grown));
+		if (grown == NULL)
+			return false;
+		m->strip = grown;
+		m->capstrip = cap;
+	}
+	m->strip[m->nstrip++] = index;
+	return true;
+}
+
+/* Take the author domains of a From field and start their evaluations. */
+static void
+from_header(struct conn_ctx *cc, struct msg_ctx *m, const char *value)
+{
+	struct mail_addr_list list;
+	size_t i, j;
+
+	m->from_headers++;
+	mail_addr_from_header(value, strlen(value), &list);
+	m->from_malformed += list.nmalformed;
+	for (i = 0; i < list.ndomains; i++) {
+		for (j = 0; j < m->nauthor; j++)
+			if (strcmp(m->author[j].domain, list.domains[i]) == 0)
+				break;
+		if (j < m->nauthor)
+			continue;
+		if (m->nauthor == MAX_AUTHOR_DOMAINS) {
+			m->from_extra++;
+			continue;
+		}
+		snprintf(m->author[m->nauthor].domain, sizeof(m->author[0].domain), "%s",
+		    list.domains[i]);
+		req_start(cc, &m->author[m->nauthor++]);
+	}
+	m->from_extra += list.ndropped;
+}
+
+/* A header: From starts the author evaluation; X-Domain-Posture may be forged. */
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+	struct msg_ctx *m;
+
+	if (cc == NULL || (m = cc->msg) == NULL || name == NULL || value == NULL)
+		return no_reply(cc, SMFIP_NR_HDR);
+	if (strcasecmp(name, HEADER_NAME) == 0) {
+		m->posture_headers++;
+		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL ||
+		    value_is_ours(value, cc->rt->authserv_id))
+			(void)strip_add(m, m->posture_headers);
+	} else if (strcasecmp(name, "From") == 0 && !m->skip) {
+		from_header(cc, m, value);
+	}
+	return no_reply(cc, SMFIP_NR_HDR);
+}
+
+/* The evaluation of a request, waited for until its deadline; NULL when not ready. */
+static const struct posture_eval *
+req_collect(const struct conn_ctx *cc, struct domain_req *r)
+{
+	uint64_t deadline;
+
+	if (r->ticket == NULL)
+		return NULL;
+	deadline = r->started_ms + cc->rt->cfg.evaluation_timeout_ms + 50;
+	return evalpool_wait(r->ticket, deadline);
+}
+
+/* Log a freshly evaluated domain's findings, one line each. */
+static void
+log_findings(const char *qid, const struct posture_eval *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nfindings; i++)
+		pm_log(LOG_INFO, "%s: %s: %s %s: %s", qid, ev->domain,
+		    posture_code_name(ev->findings[i].code),
+		    posture_severity_word(ev->findings[i].severity), ev->findings[i].message);
+}
+
+/* Add one domain's header at the top and its part of the summary line. */
+static bool
+emit_domain(SMFICTX *ctx, struct conn_ctx *cc, struct domain_req *r, const char *role,
+	    const char *qid, struct pt_sb *summary)
+{
+	const struct posture_eval *ev = req_collect(cc, r);
+	char *value;
+	bool ok;
+
+	if (ev != NULL && evalpool_fresh(r->ticket))
+		log_findings(qid, ev);
+	if (ev != NULL && ev->error != NULL)
+		pm_log(LOG_WARNING, "%s: %s: not evaluated: %s", qid, r->domain, ev->error);
+	value = posture_header_value(ev, cc->rt->authserv_id, r->domain);
+	if (value == NULL)
+		return false;
+	ok = smfi_insheader(ctx, 0, HEADER_NAME, value) == MI_SUCCESS;
+	free(value);
+	pt_sb_printf(summary, "%s%s=%s grade=", summary->len ? ", " : "", role, r->domain);
+	if (ev == NULL || ev->error != NULL)
+		pt_sb_append(summary, "temperror");
+	else
+		pt_sb_printf(summary, "%c", ev->grade);
+	pt_sb_printf(summary, " (%s)", ev == NULL ? "late" :
+	    evalpool_cached(r->ticket) ? "cache" : "evaluated");
+	return ok;
+}
+
+/* End of message: remove forged headers, add ours, log. */
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+	struct msg_ctx *m;
+	struct domain_req *order[MAX_AUTHOR_DOMAINS + 1];
+	const char *qid;
+	struct pt_sb summary;
+	size_t i, n = 0;
+	bool ok = true;
+	char *line;
+
+	if (cc == NULL || (m = cc->msg) == NULL)
+		return SMFIS_CONTINUE;
+	qid = smfi_getsymval(ctx, "i");
+	if (qid == NULL || *qid == '\0')
+		qid = "NOQUEUE";
+	/* Forged copies go first, from the highest index down (DESIGN.md). */
+	for (i = m->nstrip; i > 0; i--)
+		if (smfi_chgheader(ctx, HEADER_NAME, (int)m->strip[i - 1], NULL) != MI_SUCCESS)
+			ok = false;
+	if (m->skip)
+		return ok ? SMFIS_CONTINUE : on_error(cc);
+
+	/* The header From domains first, then MAIL FROM when it differs. */
+	for (i = 0; i < m->nauthor; i++)
+		order[n++] = &m->author[i];
+	if (m->envelope.domain[0]) {
+		for (i = 0; i < m->nauthor; i++)
+			if (strcmp(m->author[i].domain, m->envelope.domain) == 0)
+				break;
+		if (i == m->nauthor) {
+			req_start(cc, &m->envelope);	/* no RCPT callback seen: start now */
+			order[n++] = &m->envelope;
+		}
+	}
+	pt_sb_init(&summary);
+	/* Inserted at index 0 each: the last inserted ends on top, so go backwards. */
+	for (i = n; i > 0; i--)
+		if (!emit_domain(ctx, cc, order[i - 1], order[i - 1] == &m->envelope ?
+		    "mailfrom" : "from", qid, &summary))
+			ok = false;
+	if (m->from_headers == 0)
+		pt_sb_printf(&summary, "%sno From field", summary.len ? ", " : "");
+	else if (m->from_headers > 1 || m->nauthor > 1 || m->from_extra)
+		pt_sb_printf(&summary, "%smultiple authors (%u From fields, RFC 7489 6.6.1)",
+		    summary.len ? ", " : "", m->from_headers);
+	if (m->from_malformed)
+		pt_sb_printf(&summary, "%s%zu malformed From address%s", summary.len ? ", " : "",
+		    m->from_malformed, m->from_malformed == 1 ? "" : "es");
+	if (m->nstrip)
+		pt_sb_printf(&summary, "%sremoved %zu forged %s", summary.len ? ", " : "",
+		    m->nstrip, HEADER_NAME);
+	line = pt_sb_take(&summary);
+	pm_log(LOG_INFO, "%s: posture %s; %u ms", qid, line ? line : "",
+	    (unsigned)(dns_now_ms() - m->start_ms));
+	free(line);
+	msg_free(m);
+	cc->msg = NULL;
+	return ok ? SMFIS_CONTINUE : on_error(cc);
+}
+
+/* The message was aborted: forget it. */
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc != NULL) {
+		msg_free(cc->msg);
+		cc->msg = NULL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* The connection ended (possibly without connect): free everything. */
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc != NULL) {
+		msg_free(cc->msg);
+		runtime_put(cc->rt);
+		free(cc);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc posture_filter = {
+	.xxfi_name = (char *)"posture-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = cb_connect,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,12 @@
+/*
+ * callbacks.h - the libmilter side of posture-milter: the filter description.
+ */
+#ifndef PM_CALLBACKS_H
+#define PM_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+
+/* The filter registered with smfi_register(). */
+extern struct smfiDesc posture_filter;
+
+#endif

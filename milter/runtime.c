@@ -1,0 +1,136 @@
+/*
+ * runtime.c - configuration, engine and pool as one reference-counted unit
+ * (see runtime.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "runtime.h"
+
+static pthread_mutex_t runtime_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct runtime *current;
+
+/* Free a runtime nobody refers to. */
+static void
+runtime_free(struct runtime *rt)
+{
+	evalpool_free(rt->pool);
+	posture_engine_free(rt->engine);
+	pm_config_free(&rt->cfg);
+	free(rt);
+}
+
+/* Build everything from a configuration file (NULL path: defaults only). */
+struct runtime *
+runtime_build(const char *config_path, char *err, size_t errlen)
+{
+	struct evalpool_config pc;
+	struct posture_options opts;
+	struct runtime *rt;
+	const char *resolvers[PM_MAX_LIST];
+	size_t i;
+
+	rt = calloc(1, sizeof(*rt));
+	if (rt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rt->refs = 1;			/* the caller's */
+	pm_config_init(&rt->cfg);
+	if (config_path != NULL && pm_config_load(config_path, &rt->cfg, err, errlen) < 0)
+		goto fail;
+	if (rt->cfg.authserv_id != NULL) {
+		snprintf(rt->authserv_id, sizeof(rt->authserv_id), "%s", rt->cfg.authserv_id);
+	} else if (gethostname(rt->authserv_id, sizeof(rt->authserv_id) - 1) < 0) {
+		snprintf(err, errlen, "gethostname: %s", strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < rt->cfg.ninternal_hosts; i++)
+		if (cidr_parse(rt->cfg.internal_hosts[i], &rt->internal[i]) < 0) {
+			snprintf(err, errlen, "InternalHosts: bad block %s", rt->cfg.internal_hosts[i]);
+			goto fail;
+		}
+	rt->ninternal = rt->cfg.ninternal_hosts;
+
+	posture_options_init(&opts);
+	for (i = 0; i < rt->cfg.nresolvers; i++)
+		resolvers[i] = rt->cfg.resolvers[i];
+	opts.resolvers = resolvers;
+	opts.nresolvers = rt->cfg.nresolvers;
+	opts.dns_timeout_ms = rt->cfg.dns_timeout_ms;
+	opts.evaluation_timeout_ms = rt->cfg.evaluation_timeout_ms;
+	opts.max_queries = rt->cfg.max_queries;
+	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
+		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;
+	rt->engine = posture_engine_new(&opts, err, errlen);
+	if (rt->engine == NULL)
+		goto fail;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.threads = 4;
+	pc.cache_entries = rt->cfg.cache_entries;
+	pc.cache_bytes = rt->cfg.cache_bytes;
+	pc.cache_min_ttl = rt->cfg.cache_min_ttl;
+	pc.cache_max_ttl = rt->cfg.cache_max_ttl;
+	pc.cache_stale_ttl = rt->cfg.cache_stale_ttl;
+	rt->pool = evalpool_new(rt->engine, &pc);
+	if (rt->pool == NULL) {
+		snprintf(err, errlen, "cannot start the evaluation workers");
+		goto fail;
+	}
+	return rt;
+fail:
+	runtime_free(rt);
+	return NULL;
+}
+
+/* A reference to the runtime in force. */
+struct runtime *
+runtime_current(void)
+{
+	struct runtime *rt;
+
+	pthread_mutex_lock(&runtime_lock);
+	rt = current;
+	if (rt != NULL)
+		rt->refs++;
+	pthread_mutex_unlock(&runtime_lock);
+	return rt;
+}
+
+/* Make rt current; the installer's reference passes to the daemon. */
+void
+runtime_install(struct runtime *rt)
+{
+	struct runtime *old;
+
+	pthread_mutex_lock(&runtime_lock);
+	old = current;
+	rt->refs++;
+	current = rt;
+	pthread_mutex_unlock(&runtime_lock);
+	if (old != NULL)
+		runtime_put(old);
+}
+
+/* Drop a reference; the last one frees. */
+void
+runtime_put(struct runtime *rt)
+{
+	bool last;
+
+	if (rt == NULL)
+		return;
+	pthread_mutex_lock(&runtime_lock);
+	last = --rt->refs == 0;
+	if (last && current == rt)
+		current = NULL;
+	pthread_mutex_unlock(&runtime_lock);
+	if (last)
+		runtime_free(rt);
+}
