@@ -54,7 +54,8 @@
  *   CACHE_MISS_LEADER    no snapshot: this caller holds a leader ticket and evaluates;
  *   CACHE_MISS_WAIT      no snapshot, another thread evaluates: this caller holds a
  *                        waiter ticket for cache_posture_wait();
- *   CACHE_ERROR          out of memory: evaluate without the cache.
+ *   CACHE_ERROR          out of memory, or a name that cannot be a key (empty, over
+ *                        253 bytes): evaluate without the cache.
  * A leader must call exactly one of cache_posture_complete() / cache_posture_fail().
  * A waiter must call cache_posture_wait() (deadline 0 to give up at once). A flight
  * whose leader has not finished after flight_timeout_ms is taken over by the next
@@ -103,7 +104,7 @@ struct cache_config {
 	unsigned prefetch_percent;	/* 0..100; 0: never signal a refresh before expiry */
 	uint32_t fail_retry_s;		/* after a failed refresh, serve stale this long */
 	uint32_t flight_timeout_ms;	/* a leader silent this long is replaced */
-	unsigned shards;		/* rounded down to a power of two; 1: exact LRU */
+	unsigned shards;		/* power of two, fewer for small limits; 1: exact LRU */
 	cache_clock_fn now_ms;		/* monotonic ms; NULL: dns_now_ms() */
 	void *clock_arg;
 	const uint8_t *hash_key;	/* 16 bytes, tests only; NULL: random (getrandom) */
@@ -117,7 +118,11 @@ struct cache_stats {
 
 struct cache;
 
-/* Defaults matching posture-milter.conf(5): 100000 entries, 256 MiB, 60 s..1 day... */
+/*
+ * Defaults matching posture-milter.conf(5): 100000 entries and 256 MiB per layer,
+ * TTLs clamped to [60 s, 1 day], stale 1 h; prefetch in the last 10%, failure recheck
+ * 30 s, flight timeout 60 s, 32 shards, real clock, random hash key.
+ */
 void cache_config_init(struct cache_config *cfg);
 /* A cache; NULL on OOM or a config that makes no sense (zero limits, min > max). */
 struct cache *cache_new(const struct cache_config *cfg);

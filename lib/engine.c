@@ -4,6 +4,7 @@
  *   posture_options_init()  defaults
  *   posture_engine_new()    start the resolver, load the PSL
  *   posture_evaluate()      normalize the name, run the checks (eval.c)
+ *   posture_lookup_txt()    TXT lookups outside an evaluation (DKIM keys), cache first
  *
  * What can go wrong: a bad resolver address or no usable PSL file (a one-line
  * reason); an invalid domain name (ev->error, nothing queried).
@@ -14,6 +15,7 @@
 
 #include <libpsl.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "eval.h"
@@ -110,6 +112,40 @@ void
 posture_engine_attach_cache(struct posture_engine *eng, struct cache *cache)
 {
 	eng->cache = cache;
+}
+
+/* TXT answers for names: the cache's first, the rest in one resolver batch. */
+int
+posture_lookup_txt(struct posture_engine *eng, const char *const *names, size_t n,
+		   unsigned timeout_ms, struct dns_answer *out)
+{
+	struct dns_batch *batch = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (eng->cache != NULL &&
+		    cache_dns_get(eng->cache, names[i], DNS_T_TXT, &out[i]) == CACHE_HIT)
+			continue;
+		if (batch == NULL)
+			batch = dns_batch_new(eng->res);
+		if (batch == NULL) {
+			out[i].status = DNS_ERROR;
+			rc = -1;
+			continue;
+		}
+		(void)dns_batch_add(batch, names[i], DNS_T_TXT, &out[i]);
+	}
+	if (batch == NULL)
+		return rc;
+	dns_batch_wait(batch, dns_now_ms() + timeout_ms);
+	dns_batch_free(batch);
+	/* Cache hits read queries == 0 (cache.h); only what went on the wire is stored. */
+	for (i = 0; i < n && eng->cache != NULL; i++)
+		if (out[i].queries > 0)
+			(void)cache_dns_put(eng->cache, &out[i]);
+	return rc;
 }
 
 /* An evaluation that could not start: the name is kept for the report. */

@@ -410,6 +410,31 @@ eval_family_result(const struct eval_ctx *ctx, enum posture_family fam)
 	return (unsigned)fam < PF_COUNT ? ctx->family[fam].result : PR_NOT_CHECKED;
 }
 
+/* The i-th question waiting for the next round. */
+bool
+eval_queued(const struct eval_ctx *ctx, size_t i, const char **name, uint16_t *type)
+{
+	size_t j, n = 0;
+
+	for (j = 0; j < ctx->nslots; j++) {
+		if (ctx->slots[j]->ready)
+			continue;
+		if (n++ == i) {
+			*name = ctx->slots[j]->name;
+			*type = ctx->slots[j]->type;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The fact a done family set. */
+const char *
+eval_family_fact(const struct eval_ctx *ctx, enum posture_family fam)
+{
+	return (unsigned)fam < PF_COUNT ? ctx->family[fam].fact : "";
+}
+
 /* Result of a family from the worst severity of its findings from index from on. */
 static enum posture_result
 result_from_findings(const struct eval_ctx *ctx, size_t from)

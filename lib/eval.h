@@ -92,6 +92,14 @@ void eval_set_result(struct eval_ctx *ctx, enum posture_result res);
 void eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The i-th question queued for the next round (tests that play the DNS server:
+ * answer each, then run again). false when there is no such question.
+ */
+bool eval_queued(const struct eval_ctx *ctx, size_t i, const char **name, uint16_t *type);
+/* The fact a done family set ("" when none or not done). */
+const char *eval_family_fact(const struct eval_ctx *ctx, enum posture_family fam);
+
 /* Findings kept so far (tests). */
 const struct posture_finding *eval_findings(const struct eval_ctx *ctx, size_t *n);
 /* Whether a finding with code was kept (tests). */

@@ -29,7 +29,6 @@ struct evalpool_config {
 	unsigned long cache_entries;	/* posture snapshots kept */
 	unsigned long cache_bytes;
 	unsigned cache_min_ttl, cache_max_ttl, cache_stale_ttl;	/* seconds */
-	uint64_t (*now_ms)(void);	/* injected clock; NULL: monotonic */
 };
 
 struct evalpool_stats {

@@ -16,6 +16,8 @@
 #include "lru.h"
 
 #define LRU_MIN_BUCKETS 16
+/* Fewer shards rather than shards too small for one large entry (CacheBytes 4096). */
+#define LRU_MIN_SHARD_BYTES 65536
 
 /* ---- SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF") ---- */
 
@@ -111,10 +113,12 @@ lru_table_init(struct lru_table *t, size_t nshards, size_t max_entries,
 	memset(t, 0, sizeof(*t));
 	if (max_entries == 0 || max_bytes == 0 || free_node == NULL)
 		return -1;
-	if (nshards == 0)
-		nshards = 1;
 	if (nshards > max_entries)
 		nshards = max_entries;
+	if (nshards > max_bytes / LRU_MIN_SHARD_BYTES)
+		nshards = max_bytes / LRU_MIN_SHARD_BYTES;
+	if (nshards == 0)
+		nshards = 1;
 	n = pow2_floor(nshards);
 	if (n > SIZE_MAX / sizeof(struct lru_shard))
 		return -1;

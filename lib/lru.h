@@ -76,8 +76,9 @@ struct lru_table {
 };
 
 /*
- * Set up t with about nshards shards (rounded down to a power of two, and to at most
- * max_entries) sharing max_entries and max_bytes; key is LRU_HASH_KEY_LEN bytes.
+ * Set up t with about nshards shards (rounded down to a power of two, to at most
+ * max_entries, and to at least 64 KiB of max_bytes each) sharing max_entries and
+ * max_bytes; key is LRU_HASH_KEY_LEN bytes.
  * 0, or -1 on OOM (t then holds nothing).
  */
 int lru_table_init(struct lru_table *t, size_t nshards, size_t max_entries,

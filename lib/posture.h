@@ -98,6 +98,19 @@ void posture_engine_free(struct posture_engine *eng);
  */
 void posture_engine_attach_cache(struct posture_engine *eng, struct cache *cache);
 
+struct dns_answer;
+
+/*
+ * TXT records of n names for a caller outside an evaluation (DKIM keys while a message
+ * is verified, dkim_verify.h). Each name is served from the attached cache's DNS layer
+ * when it holds it; the others are asked of the resolver in one batch, waiting at most
+ * timeout_ms, and stored in that cache (cache_dns_put keeps only what is cacheable).
+ * out[i] answers names[i] (dns.h; the caller clears each with dns_answer_clear()).
+ * Returns 0, or -1 when no batch could be made (out of memory): those read DNS_ERROR.
+ */
+int posture_lookup_txt(struct posture_engine *eng, const char *const *names, size_t n,
+		       unsigned timeout_ms, struct dns_answer *out);
+
 /*
  * Evaluate one domain. Always returns an evaluation (NULL only when out of memory);
  * ev->error is set when the name is invalid or nothing could be looked up (resolver

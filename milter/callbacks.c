@@ -14,6 +14,7 @@
  * DNS time overlaps the DATA transfer. Nothing waits past EvaluationTimeout: what
  * is not ready then is temperror, and the message goes on.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@
 
 #define HEADER_NAME "X-Domain-Posture"
 #define MAX_AUTHOR_DOMAINS 3
-#define MAX_STRIP 10000		/* forged headers removed per message, at most */
 
 struct domain_req {
 	char domain[256];
@@ -47,8 +47,10 @@ struct msg_ctx {
 	unsigned from_headers;		/* From fields seen */
 	size_t from_malformed, from_extra;
 	unsigned posture_headers;	/* X-Domain-Posture fields seen */
-	unsigned *strip;		/* owned: indexes (1-based) to remove */
+	bool strip_all;			/* StripHeaders all: remove 1..posture_headers */
+	unsigned *strip;		/* owned (StripHeaders ours): indexes (1-based) */
 	size_t nstrip, capstrip;
+	bool strip_oom;			/* an index could not be kept: OnError applies */
 	uint64_t start_ms;
 };
 
@@ -58,6 +60,15 @@ struct conn_ctx {
 	bool skip;			/* InternalHosts client */
 	struct msg_ctx *msg;		/* owned */
 };
+
+static atomic_uint active_connections;
+
+/* Connections open now. */
+unsigned
+callbacks_active_connections(void)
+{
+	return atomic_load(&active_connections);
+}
 
 /* The connection context, created on first use. */
 static struct conn_ctx *
@@ -80,6 +91,7 @@ conn_get(SMFICTX *ctx)
 		free(cc);
 		return NULL;
 	}
+	atomic_fetch_add(&active_connections, 1);
 	return cc;
 }
 
@@ -231,19 +243,35 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return no_reply(cc, SMFIP_NR_RCPT);
 }
 
-/* Whether a header value (leading space kept) carries our authserv-id. */
+/* Skip white space and RFC 5322 comments (nested, with quoted-pairs). */
+static const char *
+skip_cfws(const char *p)
+{
+	unsigned depth = 0;
+
+	for (; *p; p++) {
+		if (depth > 0 && *p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
+	}
+	return p;
+}
+
+/* Whether a header value (leading space kept) carries our authserv-id (RFC 8601 2.2). */
 static bool
 value_is_ours(const char *value, const char *authserv_id)
 {
 	size_t len = strlen(authserv_id);
 
-	while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
-		value++;
+	value = skip_cfws(value);
 	if (strncasecmp(value, authserv_id, len) != 0)
 		return false;
-	value += len;
-	while (*value == ' ' || *value == '\t')
-		value++;
+	value = skip_cfws(value + len);
 	return *value == ';';
 }
 
@@ -254,8 +282,6 @@ strip_add(struct msg_ctx *m, unsigned index)
 	unsigned *grown;
 	size_t cap;
 
-	if (m->nstrip == MAX_STRIP)
-		return false;
 	if (m->nstrip == m->capstrip) {
 		cap = m->capstrip ? m->capstrip * 2 : 8;
 		grown = realloc(m->strip, cap * sizeof(*grown));
@@ -290,6 +316,13 @@ from_header(struct conn_ctx *cc, struct msg_ctx *m, const char *value)
 		}
 		snprintf(m->author[m->nauthor].domain, sizeof(m->author[0].domain), "%s",
 		    list.domains[i]);
+		if (m->envelope.ticket != NULL &&
+		    strcmp(m->envelope.domain, list.domains[i]) == 0) {
+			/* Already under way for MAIL FROM: the one evaluation serves both. */
+			m->author[m->nauthor].ticket = m->envelope.ticket;
+			m->author[m->nauthor].started_ms = m->envelope.started_ms;
+			m->envelope.ticket = NULL;
+		}
 		req_start(cc, &m->author[m->nauthor++]);
 	}
 	m->from_extra += list.ndropped;
@@ -306,9 +339,11 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		return no_reply(cc, SMFIP_NR_HDR);
 	if (strcasecmp(name, HEADER_NAME) == 0) {
 		m->posture_headers++;
-		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL ||
-		    value_is_ours(value, cc->rt->authserv_id))
-			(void)strip_add(m, m->posture_headers);
+		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL)
+			m->strip_all = true;
+		else if (value_is_ours(value, cc->rt->authserv_id) &&
+		    !strip_add(m, m->posture_headers))
+			m->strip_oom = true;
 	} else if (strcasecmp(name, "From") == 0 && !m->skip) {
 		from_header(cc, m, value);
 	}
@@ -355,6 +390,14 @@ emit_domain(SMFICTX *ctx, struct conn_ctx *cc, struct domain_req *r, const char 
 	value = posture_header_value(ev, cc->rt->authserv_id, r->domain);
 	if (value == NULL)
 		return false;
+	/* With SMFIP_HDR_LEADSPC the MTA adds no space after the colon: we do. */
+	if (cc->protocol & SMFIP_HDR_LEADSPC) {
+		char *spaced = pt_strdup_printf(" %s", value);
+
+		free(value);
+		if ((value = spaced) == NULL)
+			return false;
+	}
 	ok = smfi_insheader(ctx, 0, HEADER_NAME, value) == MI_SUCCESS;
 	free(value);
 	pt_sb_printf(summary, "%s%s=%s grade=", summary->len ? ", " : "", role, r->domain);
@@ -386,9 +429,21 @@ cb_eom(SMFICTX *ctx)
 	if (qid == NULL || *qid == '\0')
 		qid = "NOQUEUE";
 	/* Forged copies go first, from the highest index down (DESIGN.md). */
-	for (i = m->nstrip; i > 0; i--)
-		if (smfi_chgheader(ctx, HEADER_NAME, (int)m->strip[i - 1], NULL) != MI_SUCCESS)
-			ok = false;
+	if (m->strip_all) {
+		for (i = m->posture_headers; i > 0; i--)
+			if (smfi_chgheader(ctx, HEADER_NAME, (int)i, NULL) != MI_SUCCESS)
+				ok = false;
+		m->nstrip = m->posture_headers;
+	} else {
+		for (i = m->nstrip; i > 0; i--)
+			if (smfi_chgheader(ctx, HEADER_NAME, (int)m->strip[i - 1], NULL) !=
+			    MI_SUCCESS)
+				ok = false;
+	}
+	if (m->strip_oom) {
+		pm_log(LOG_ERR, "%s: out of memory keeping forged %s indexes", qid, HEADER_NAME);
+		ok = false;
+	}
 	if (m->skip)
 		return ok ? SMFIS_CONTINUE : on_error(cc);
 
@@ -454,6 +509,7 @@ cb_close(SMFICTX *ctx)
 		runtime_put(cc->rt);
 		free(cc);
 		smfi_setpriv(ctx, NULL);
+		atomic_fetch_sub(&active_connections, 1);
 	}
 	return SMFIS_CONTINUE;
 }

@@ -9,4 +9,7 @@
 /* The filter registered with smfi_register(). */
 extern struct smfiDesc posture_filter;
 
+/* Connections open now (created at negotiate/connect, gone at close). */
+unsigned callbacks_active_connections(void);
+
 #endif

@@ -21,7 +21,7 @@
 
 #define LINE_MAX_LEN 4096
 
-enum value_kind { V_STRING, V_LIST, V_CIDR_LIST, V_SELECTORS, V_BOOL, V_ULONG, V_UINT,
+enum value_kind { V_STRING, V_AUTHSERV, V_LIST, V_CIDR_LIST, V_SELECTORS, V_BOOL, V_ULONG, V_UINT,
 	V_SECONDS_MS, V_STRIP, V_ON_ERROR, V_FACILITY };
 
 struct key_def {
@@ -36,7 +36,7 @@ struct key_def {
 static const struct key_def keys[] = {
 	{ "Socket",		V_STRING, F(socket), 0, 0, 0 },
 	{ "Resolver",		V_LIST, F(resolvers), F(nresolvers), 0, 0 },
-	{ "AuthservID",		V_STRING, F(authserv_id), 0, 0, 0 },
+	{ "AuthservID",		V_AUTHSERV, F(authserv_id), 0, 0, 0 },
 	{ "UserID",		V_STRING, F(user_id), 0, 0, 0 },
 	{ "PidFile",		V_STRING, F(pid_file), 0, 0, 0 },
 	{ "CacheEntries",	V_ULONG, F(cache_entries), 0, 1, 100000000 },
@@ -231,6 +231,12 @@ key_apply(const struct key_def *k, struct pm_config *cfg, char *value)
 
 	switch (k->kind) {
 	case V_STRING:
+		return string_set(field, value);
+	case V_AUTHSERV:
+		/* It starts our headers: a plain token (RFC 8601 2.5), nothing to inject. */
+		if (strlen(value) > 200 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(value))
+			return "use letters, digits, '.', '-' and '_' only (RFC 8601 2.5)";
 		return string_set(field, value);
 	case V_LIST:
 	case V_CIDR_LIST:

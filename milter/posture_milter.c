@@ -4,14 +4,16 @@
  *   posture-milter [-c FILE] [-f] [-n] [-p SOCKET] [-V]
  *
  * Start-up order: read the configuration (an error names file:line:key and exits
- * 1), build the runtime (engine, resolver, evaluation pool), open the socket while
- * still root, drop privileges to UserID, write PidFile, then hand over to
+ * 1), build the runtime (engine, resolver, evaluation pool; built again after
+ * daemon() since threads do not survive fork), open the socket while still root and
+ * give a unix socket to UserID, drop privileges to UserID, write PidFile, then hand over to
  * smfi_main(). libmilter's own signal thread stops the daemon on SIGTERM, SIGINT and
- * SIGHUP, finishing in-flight messages; SIGUSR1 reloads the configuration on a
+ * SIGHUP: no new connections, then up to 30 s for open ones to close; SIGUSR1 reloads the configuration on a
  * thread of ours (a bad new configuration keeps the old one and says why). A reload
  * applies to new connections; open ones finish with what they started with.
  */
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -110,13 +112,53 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/* Give a unix socket to the user the daemon will run as (it is created as root). */
+static int
+socket_chown(const char *spec, const char *user)
+{
+	const char *path = NULL;
+	struct passwd *pw;
+
+	if (user == NULL)
+		return 0;
+	if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (strncmp(spec, "local:", 6) == 0)
+		path = spec + 6;
+	if (path == NULL)
+		return 0;
+	pw = getpwnam(user);
+	if (pw == NULL || chown(path, pw->pw_uid, pw->pw_gid) < 0) {
+		pm_log(LOG_ERR, "cannot give socket %s to %s: %s", path, user,
+		    pw == NULL ? "no such user" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait until the connections libmilter still serves have closed, at most secs. */
+static void
+drain_connections(unsigned secs)
+{
+	unsigned waited_ms = 0;
+
+	while (callbacks_active_connections() > 0 && waited_ms < secs * 1000) {
+		usleep(50 * 1000);
+		waited_ms += 50;
+	}
+	if (callbacks_active_connections() > 0)
+		pm_log(LOG_WARNING, "stopping with %u connections still open",
+		    callbacks_active_connections());
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *socket_spec = NULL;
 	bool foreground = false, check_only = false;
 	struct runtime *rt;
-	static sigset_t usr1;
+	static sigset_t blocked, usr1;
+	static char config_abs[PATH_MAX];
 	pthread_t reloader;
 	char err[512];
 	int c, rc;
@@ -150,19 +192,35 @@ main(int argc, char **argv)
 		fprintf(stderr, "posture-milter: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
+	/* Reloads happen after daemon() moved to "/": keep the file's absolute name. */
+	if (realpath(config_path, config_abs) != NULL)
+		config_path = config_abs;
 
-	/* SIGUSR1 is blocked in every thread and taken by the reload thread only. */
+	/*
+	 * Before any thread exists: SIGUSR1 goes to the reload thread only, and SIGTERM,
+	 * SIGINT and SIGHUP to libmilter's signal thread only (smfi_main starts it and
+	 * sigwaits on them; a thread that did not block them would let them kill us).
+	 */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	blocked = usr1;
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 
+	/* Check everything while errors can still reach the terminal. */
 	rt = runtime_build(config_path, err, sizeof(err));
 	if (rt == NULL) {
 		fprintf(stderr, "posture-milter: %s\n", err);
 		return 1;
 	}
-	if (socket_spec == NULL)
-		socket_spec = rt->cfg.socket;
+	if (socket_spec == NULL && rt->cfg.socket != NULL) {
+		static char spec[1024];
+
+		snprintf(spec, sizeof(spec), "%s", rt->cfg.socket);
+		socket_spec = spec;
+	}
 	if (socket_spec == NULL) {
 		fprintf(stderr, "posture-milter: no socket: set Socket in %s or use -p\n",
 		    config_path);
@@ -174,13 +232,23 @@ main(int argc, char **argv)
 		runtime_put(rt);
 		return 0;
 	}
+	/* Threads do not survive fork(): start them again in the daemon. */
+	if (!foreground) {
+		runtime_put(rt);
+		if (daemon(0, 0) < 0) {
+			fprintf(stderr, "posture-milter: daemon: %s\n", strerror(errno));
+			return 1;
+		}
+		rt = runtime_build(config_path, err, sizeof(err));
+		if (rt == NULL) {
+			openlog("posture-milter", LOG_PID, LOG_MAIL);
+			syslog(LOG_ERR, "%s", err);
+			return 1;
+		}
+	}
 	pm_log_open("posture-milter", rt->cfg.syslog_facility, foreground);
 	runtime_install(rt);
 
-	if (!foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "posture-milter: daemon: %s\n", strerror(errno));
-		return 1;
-	}
 	/* Unix sockets: owner and group read/write, nobody else (the MTA's group). */
 	umask(007);
 	if (smfi_setconn((char *)socket_spec) != MI_SUCCESS ||
@@ -192,7 +260,8 @@ main(int argc, char **argv)
 		pm_log(LOG_ERR, "cannot open the milter socket %s", socket_spec);
 		return 1;
 	}
-	if (drop_privileges(rt->cfg.user_id) < 0 || write_pidfile(rt->cfg.pid_file) < 0)
+	if (socket_chown(socket_spec, rt->cfg.user_id) < 0 ||
+	    drop_privileges(rt->cfg.user_id) < 0 || write_pidfile(rt->cfg.pid_file) < 0)
 		return 1;
 	if (pthread_create(&reloader, NULL, reload_thread, &usr1) != 0) {
 		pm_log(LOG_ERR, "cannot start the reload thread");
@@ -202,6 +271,7 @@ main(int argc, char **argv)
 	pm_log(LOG_INFO, "posture-milter %s listening on %s", PACKAGE_VERSION, socket_spec);
 	rc = smfi_main();
 	pm_log(LOG_INFO, "posture-milter stopping");
+	drain_connections(30);
 	if (rt->cfg.pid_file != NULL)
 		(void)unlink(rt->cfg.pid_file);
 	return rc == MI_SUCCESS ? 0 : 1;

@@ -18,7 +18,9 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libc-ares-dev libpsl-dev libidn2-dev libcmocka-dev libssl-dev publicsuffix
 	libmilter-dev
+	miltertest	# tests/integration/miltertest.sh: the milter protocol tests
 	nsd python3 clang ca-certificates git
+	python3-spf python3-yaml	# the RFC 7208 test suite and its YAML reader
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )
 

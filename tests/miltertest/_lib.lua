@@ -18,7 +18,8 @@
 -- goes straight from the headers to mt.eom(); mt.getheader(conn, name, n) counts
 -- from the last inserted header, which, since every insertion is at index 0, is
 -- the top-most one in the final message: index 0 is the first header a reader
--- sees.
+-- sees. mt.header() overflows a 1024-byte buffer on longer fields (stack smashing in
+-- miltertest itself): T.send refuses those.
 
 local T = {}
 
@@ -26,24 +27,46 @@ T.NAME = "X-Domain-Posture"
 T.authserv = authserv or "test.local"
 T.SMFIC_BODYEOB = SMFIC_BODYEOB or string.byte("E")
 T.HEADER_WIDTH = 78
+T.MT_HEADER_MAX = 1000	-- name + value + 2 NULs: miltertest's buffer is 1024 bytes
 
--- Fail with a formatted message.
+-- Fail: print the message and where (miltertest 2.11 as packaged by Debian exits 1
+-- without printing a script's error), then raise it.
 function T.fail(fmt, ...)
-	error(string.format(fmt, ...), 2)
+	local msg = string.format(fmt, ...)
+	io.stdout:write(debug.traceback(msg, 2), "\n")
+	io.stdout:flush()
+	error(msg, 2)
 end
 
 -- Fail unless cond holds.
 function T.check(cond, fmt, ...)
 	if not cond then
-		error(string.format(fmt, ...), 2)
+		T.fail(fmt, ...)
 	end
 end
 
 -- miltertest calls return nil on success or an error string.
 function T.ok(rv, what)
 	if rv ~= nil then
-		error(what .. ": " .. tostring(rv), 2)
+		T.fail("%s: %s", what, tostring(rv))
 	end
+end
+
+-- Errors raised inside mt.* functions (a protocol step refused, a lost connection)
+-- are printed too: every mt function is wrapped once.
+if not mt.__posture_wrapped then
+	for name, f in pairs(mt) do
+		if type(f) == "function" then
+			mt[name] = function(...)
+				local r = table.pack(pcall(f, ...))
+				if not r[1] then
+					T.fail("mt.%s raised an error: %s", name, tostring(r[2]))
+				end
+				return table.unpack(r, 2, r.n)
+			end
+		end
+	end
+	mt.__posture_wrapped = true
 end
 
 -- Connect, negotiate and send the connection information (client ip, default
@@ -88,6 +111,8 @@ function T.send(conn, msg)
 	end
 	for i, h in ipairs(msg.headers or {}) do
 		local value = h.raw and h[2] or (" " .. h[2])
+		-- miltertest copies a header into a 1024-byte stack buffer unchecked.
+		T.check(#h[1] + #value + 2 <= T.MT_HEADER_MAX, "header #%d longer than miltertest can send", i)
 		T.ok(mt.header(conn, h[1], value), "mt.header #" .. i .. " " .. h[1])
 	end
 	if msg.abort then
@@ -119,7 +144,9 @@ function T.check_format(raw)
 	T.check(not raw:find("\n[^\t]") and not raw:find("\n$"), "fold not followed by a tab in %q", raw)
 	local first = true
 	for line in (raw .. "\n"):gmatch("([^\n]*)\n") do
-		local width = #line + (first and #T.NAME + 2 or 0)
+		-- "Name:" then the value; the MTA adds the space after the colon only when
+		-- the value lacks it (SMFIP_HDR_LEADSPC).
+		local width = #line + (first and #T.NAME + (line:sub(1, 1) == " " and 1 or 2) or 0)
 		T.check(width <= T.HEADER_WIDTH, "line of %d columns (max %d) in %q", width,
 		    T.HEADER_WIDTH, raw)
 		first = false

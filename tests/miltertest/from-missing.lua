@@ -15,7 +15,15 @@ T.expect_log(mark, "NOFROM1: posture ")
 T.check(T.log_line(mark, "NOFROM1: posture "):find("no From field", 1, true),
     "log line lacks 'no From field'")
 
--- No headers at all.
-h = T.send(conn, { from = "<bounce@good.test>" })
-T.expect_domains(h, "good.test")
+-- A From field that comes only after many other fields still counts (the no-From
+-- case above is not sticky for the connection).
+local headers = {}
+for i = 1, 30 do
+	headers[#headers + 1] = { "Received", "from hop" .. i .. ".example by mx.example" }
+end
+headers[#headers + 1] = { "From", "<a@good.test>" }
+h = T.send(conn, { from = "<bounce@mx-null.test>", headers = headers })
+T.expect_domains(h, "good.test", "mx-null.test")
+-- (A message with no header at all cannot be sent: miltertest then fills in a From
+-- field of its own.)
 mt.disconnect(conn)

@@ -97,6 +97,7 @@ __wrap_eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type)
 	return NULL;
 }
 
+/* An empty zone. */
 struct spf_zone *
 spf_zone_new(void)
 {
@@ -119,6 +120,7 @@ zentry_free(struct zentry *e)
 	free(e->target);
 }
 
+/* Forget every record. */
 void
 spf_zone_clear(struct spf_zone *z)
 {
@@ -129,6 +131,7 @@ spf_zone_clear(struct spf_zone *z)
 	z->n = 0;
 }
 
+/* Free a zone and its records. */
 void
 spf_zone_free(struct spf_zone *z)
 {

@@ -15,6 +15,9 @@ script's output, one record per line:
   zone NAME TYPE TIMEOUT          queries of TYPE at NAME time out
   test ID DOMAIN RESULTS SPEC     a test: the MAIL FROM (or HELO) domain, the expected
                                   SPF result(s) joined by ",", the RFC section(s)
+  client ID HOST MAILFROM HELO    the same test's inputs as given (three quoted strings,
+                                  MAILFROM may be ""), for check_host() itself
+                                  (tests/unit/test_spf_eval_suite.c)
 
 The zone lines follow the suite driver's own rules (python3-spf testspf.py getrdata):
 SPF records are copied to TXT when the name has no TXT entry, and "TXT: NONE" only
@@ -127,6 +130,9 @@ def convert(stream, out):
             spec = str(test.get("spec", "")).replace(" ", "")
             out.write("test %s %s %s %s\n" % (tid, token(test_domain(test)), results,
                                              spec or "-"))
+            out.write("client %s %s %s %s\n" % (tid, quote(test.get("host") or ""),
+                                                quote(test.get("mailfrom") or ""),
+                                                quote(test.get("helo") or "")))
             ntests += 1
     return nscen, ntests
 

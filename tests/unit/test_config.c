@@ -98,6 +98,7 @@ test_config_errors_name_file_line_key(void **state)
 		{ "OnError reject\n", "1: OnError: expected accept or tempfail" },
 		{ "SyslogFacility kern\n", "1: SyslogFacility: not a syslog facility" },
 		{ "Resolver dns.example:53\n", "1: Resolver: not an IP address" },
+		{ "AuthservID mx.example.net;x\n", "1: AuthservID: use letters, digits" },
 		{ "Resolver 127.0.0.1:99999\n", "1: Resolver: not an IP address" },
 	};
 	struct pm_config cfg;
