@@ -13,5 +13,7 @@ enum check_status check_mx(struct eval_ctx *ctx);	/* check_mx.c */
 enum check_status check_spf(struct eval_ctx *ctx);	/* check_spf.c */
 enum check_status check_dkim(struct eval_ctx *ctx);	/* check_dkim.c */
 enum check_status check_dmarc(struct eval_ctx *ctx);	/* check_dmarc.c */
+enum check_status check_mtasts(struct eval_ctx *ctx);	/* check_mtasts.c */
+enum check_status check_tlsrpt(struct eval_ctx *ctx);	/* check_tlsrpt.c */
 
 #endif

@@ -2,7 +2,7 @@
  * engine.c - the engine: resolver and public suffix list shared by evaluations.
  *
  *   posture_options_init()  defaults
- *   posture_engine_new()    start the resolver, load the PSL
+ *   posture_engine_new()    start the resolver, load the PSL, initialise libcurl
  *   posture_evaluate()      normalize the name, run the checks (eval.c)
  *   posture_lookup_txt()    TXT lookups outside an evaluation (DKIM keys), cache first
  *
@@ -18,7 +18,9 @@
 #include "cache.h"
 #include "config.h"
 #include "dns.h"
+#include "engine_int.h"
 #include "eval.h"
+#include "https.h"
 #include "posture.h"
 #include "strbuf.h"
 
@@ -27,6 +29,8 @@ struct posture_engine {
 	struct dns_resolver *res;	/* owned */
 	psl_ctx_t *psl;			/* owned */
 	struct cache *cache;		/* borrowed, may be NULL */
+	struct https_options https;	/* ca_file points at ca_file below */
+	char *ca_file;			/* owned copy of opts->ca_file, or NULL */
 };
 
 /* Fill opts with the defaults. */
@@ -38,6 +42,7 @@ posture_options_init(struct posture_options *opts)
 	opts->dns_tries = 2;
 	opts->evaluation_timeout_ms = 10000;
 	opts->max_queries = 100;
+	opts->https_port = 443;
 }
 
 /* Load the public suffix list: the named file, else the newest of system and built-in. */
@@ -77,8 +82,19 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 	eng->opts.resolvers = NULL;
 	eng->opts.nresolvers = 0;
 	eng->opts.psl_file = NULL;
+	eng->opts.ca_file = NULL;
+	eng->https.port = opts->https_port;
+	eng->https.allow_private = opts->allow_private;
+	if (https_global_init() < 0 ||
+	    (opts->ca_file != NULL && (eng->ca_file = strdup(opts->ca_file)) == NULL)) {
+		snprintf(err, errlen, "libcurl could not start (out of memory?)");
+		free(eng);
+		return NULL;
+	}
+	eng->https.ca_file = eng->ca_file;
 	eng->psl = psl_open(opts->psl_file, err, errlen);
 	if (eng->psl == NULL) {
+		free(eng->ca_file);
 		free(eng);
 		return NULL;
 	}
@@ -90,6 +106,7 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 	eng->res = dns_resolver_new(&rc, err, errlen);
 	if (eng->res == NULL) {
 		psl_free(eng->psl);
+		free(eng->ca_file);
 		free(eng);
 		return NULL;
 	}
@@ -104,6 +121,7 @@ posture_engine_free(struct posture_engine *eng)
 		return;
 	dns_resolver_free(eng->res);
 	psl_free(eng->psl);
+	free(eng->ca_file);
 	free(eng);
 }
 
@@ -188,6 +206,7 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 	if (ctx == NULL)
 		return eval_failed(domain, "out of memory");
 	eval_set_cache(ctx, eng->cache);
+	eval_set_https(ctx, &eng->https);
 	for (i = 0; i < nselectors; i++)
 		if (eval_add_selector(ctx, selectors[i]) < 0) {
 			eval_ctx_free(ctx);
@@ -214,4 +233,20 @@ posture_eval_free(struct posture_eval *ev)
 	free(ev->findings);
 	free(ev->error);
 	free(ev);
+}
+
+/* A context for work outside posture_evaluate() (message verification). */
+struct eval_ctx *
+engine_eval_ctx(struct posture_engine *eng, const char *domain, unsigned max_queries,
+		unsigned timeout_ms)
+{
+	struct eval_limits lim;
+	struct eval_ctx *ctx;
+
+	lim.max_queries = max_queries;
+	lim.timeout_ms = timeout_ms ? timeout_ms : eng->opts.evaluation_timeout_ms;
+	ctx = eval_ctx_new(domain, eng->res, eng->psl, &lim);
+	if (ctx != NULL)
+		eval_set_cache(ctx, eng->cache);
+	return ctx;
 }

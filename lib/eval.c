@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "checks.h"
 #include "eval.h"
+#include "eval_fetch.h"
 #include "strbuf.h"
 
 /* Safety net: a check that keeps asking must still end (budget ends it first). */
@@ -59,6 +60,9 @@ struct eval_ctx {
 	char run_fact[64];
 	struct posture_family_result family[PF_COUNT];
 	bool oom;
+
+	struct eval_fetches *fetches;	/* owned, made at the first eval_fetch() */
+	const struct https_options *https; /* borrowed, may be NULL */
 };
 
 /* The checks this build has, in report order. */
@@ -70,6 +74,8 @@ static const struct {
 	{ PF_SPF, check_spf },
 	{ PF_DKIM, check_dkim },
 	{ PF_DMARC, check_dmarc },
+	{ PF_MTASTS, check_mtasts },
+	{ PF_TLSRPT, check_tlsrpt },
 };
 
 /* Whether this build has a check for the family. */
@@ -139,6 +145,7 @@ eval_ctx_free(struct eval_ctx *ctx)
 	free(ctx->selectors);
 	findings_free_from(ctx, 0);
 	free(ctx->findings);
+	eval_fetches_free(ctx->fetches);
 	free(ctx);
 }
 
@@ -251,7 +258,7 @@ name_askable(const char *name)
 			if (label == 0)
 				return false;
 			label = 0;
-		} else if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f ||
+		} else if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] >= 0x7f ||
 		    name[i] == '\\' || ++label > 63) {
 			return false;
 		}
@@ -286,6 +293,48 @@ eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type)
 	else
 		ctx->asked++;
 	return slot->ready ? &slot->ans : NULL;
+}
+
+/* Fetch settings for this context (eval_fetch.c does the work). */
+void
+eval_set_https(struct eval_ctx *ctx, const struct https_options *opts)
+{
+	ctx->https = opts;
+}
+
+/* The fetches table, made on first use; NULL (and oom) when out of memory. */
+static struct eval_fetches *
+fetches_of(struct eval_ctx *ctx)
+{
+	if (ctx->fetches == NULL && (ctx->fetches = eval_fetches_new()) == NULL)
+		ctx->oom = true;
+	return ctx->fetches;
+}
+
+/* The document for req->url, or NULL when it is queued for the next round. */
+const struct eval_doc *
+eval_fetch(struct eval_ctx *ctx, const struct eval_fetch_req *req)
+{
+	bool oom = false;
+	const struct eval_doc *doc;
+
+	if (fetches_of(ctx) == NULL)
+		return NULL;
+	doc = eval_fetches_get(ctx->fetches, ctx->cache, req, ctx->res != NULL,
+	    ctx->deadline_ms, &oom);
+	if (oom)
+		ctx->oom = true;
+	return doc;
+}
+
+/* Seed a document as if fetched (tests). */
+int
+eval_add_fetch(struct eval_ctx *ctx, const char *url, const struct https_result *r,
+	       const char *id, uint32_t ttl_s)
+{
+	if (fetches_of(ctx) == NULL)
+		return -1;
+	return eval_fetches_add(ctx->fetches, ctx->cache, url, r, id, ttl_s);
 }
 
 /* Append a finding for the running check. */
@@ -473,7 +522,24 @@ eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 	return st;
 }
 
-/* Send every queued question in one batch and wait for the answers. */
+/* Whether a DNS question waits for the next round. */
+static bool
+dns_queued(const struct eval_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nslots; i++)
+		if (!ctx->slots[i]->ready)
+			return true;
+	return false;
+}
+
+/*
+ * Send every queued question in one batch and wait for the answers; then fetch the
+ * queued documents in parallel (eval_fetch.c), bounded by the same deadline. DNS goes
+ * first: it is fast and other checks wait on it. A round of fetches only is not
+ * counted in dns.rounds (the longest chain of DNS lookups).
+ */
 static void
 send_round(struct eval_ctx *ctx)
 {
@@ -481,12 +547,14 @@ send_round(struct eval_ctx *ctx)
 	unsigned depth = 0;
 	size_t i;
 
+	if (!dns_queued(ctx))
+		goto fetches;
 	batch = dns_batch_new(ctx->res);
 	if (batch == NULL) {
 		for (i = 0; i < ctx->nslots; i++)
 			if (!ctx->slots[i]->ready)
 				slot_settle(ctx->slots[i], DNS_ERROR);
-		return;
+		goto fetches;
 	}
 	for (i = 0; i < ctx->nslots; i++)
 		if (!ctx->slots[i]->ready)
@@ -510,18 +578,16 @@ send_round(struct eval_ctx *ctx)
 			(void)cache_dns_put(ctx->cache, &slot->ans);
 	}
 	ctx->rounds += depth ? depth : 1;
+fetches:
+	if (eval_fetches_queued(ctx->fetches))
+		eval_fetches_round(ctx->fetches, ctx->cache, ctx->https, ctx->deadline_ms);
 }
 
-/* Whether any slot waits for the next round. */
+/* Whether any question or fetch waits for the next round. */
 static bool
 have_queued(const struct eval_ctx *ctx)
 {
-	size_t i;
-
-	for (i = 0; i < ctx->nslots; i++)
-		if (!ctx->slots[i]->ready)
-			return true;
-	return false;
+	return dns_queued(ctx) || eval_fetches_queued(ctx->fetches);
 }
 
 /* The grade of DESIGN.md from the families' results and findings. */
@@ -583,6 +649,9 @@ answers_min_ttl(const struct eval_ctx *ctx)
 			ttl = t;
 		any = true;
 	}
+	/* Fetched documents are inputs too (a failure is kept only minutes). */
+	if (eval_fetches_min_ttl(ctx->fetches, &t) && (!any || t < ttl))
+		ttl = t;
 	return ttl;
 }
 
@@ -620,6 +689,29 @@ eval_collect(struct eval_ctx *ctx)
 	}
 	ev->grade = ev->error ? 0 : eval_grade(ev);
 	return ev;
+}
+
+/* Run a step function in rounds until it is done. */
+enum check_status
+eval_run_steps(struct eval_ctx *ctx, eval_step_fn fn, void *arg)
+{
+	unsigned iter;
+	size_t i;
+
+	for (iter = 0; ; iter++) {
+		if (fn(ctx, arg) == CHECK_DONE)
+			return CHECK_DONE;
+		if (!have_queued(ctx) || ctx->oom)
+			return CHECK_PENDING;
+		if (ctx->res == NULL || iter >= EVAL_MAX_ROUNDS) {
+			/* Let the step finish on timeouts rather than leave it half done. */
+			for (i = 0; i < ctx->nslots; i++)
+				if (!ctx->slots[i]->ready)
+					slot_settle(ctx->slots[i], DNS_TIMEOUT);
+			return fn(ctx, arg) == CHECK_DONE ? CHECK_DONE : CHECK_PENDING;
+		}
+		send_round(ctx);
+	}
 }
 
 /* Run every built check in rounds until all are done. */

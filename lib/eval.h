@@ -21,6 +21,7 @@
 #include <libpsl.h>
 
 #include "dns.h"
+#include "https.h"
 #include "posture.h"
 
 enum check_status { CHECK_DONE, CHECK_PENDING };
@@ -62,6 +63,15 @@ struct posture_eval *eval_run_all(struct eval_ctx *ctx);
  */
 char eval_grade(const struct posture_eval *ev);
 
+/*
+ * Run a step function (same protocol as a check) in rounds until it is done: for
+ * work outside the families, such as verifying one message. Returns CHECK_DONE, or
+ * CHECK_PENDING when it could not finish (no resolver, deadline, round limit): the
+ * answers it waited for then read DNS_TIMEOUT on the last run.
+ */
+typedef enum check_status (*eval_step_fn)(struct eval_ctx *ctx, void *arg);
+enum check_status eval_run_steps(struct eval_ctx *ctx, eval_step_fn fn, void *arg);
+
 /* ---- for checks ---- */
 
 /* The domain under evaluation (lower-case A-labels). */
@@ -73,6 +83,44 @@ const char *const *eval_selectors(const struct eval_ctx *ctx, size_t *n);
 
 /* The answer for (name, type), or NULL when it is queued for the next round. */
 const struct dns_answer *eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type);
+
+/*
+ * Fetched documents (HTTPS, eval_fetch.c): asked for like DNS answers. eval_fetch()
+ * returns the document, or NULL when it is queued: the driver fetches the queued
+ * documents of a round in parallel (https.h limits), stores each in the cache's
+ * document layer (body hash, id, lifetime from req->lifetime) and runs the check
+ * again. A fresh cached document fetched under the same id is served without a
+ * fetch. At most EVAL_MAX_FETCHES per evaluation: beyond, or past the deadline, the
+ * document reads HTTPS_ERR_BUDGET / HTTPS_ERR_TIMEOUT at once.
+ */
+#define EVAL_DOC_ID_MAX 32		/* == CACHE_DOC_ID_MAX: MTA-STS id */
+
+struct eval_doc {
+	struct https_result res;	/* the response or the fetch error */
+	bool cached;			/* served from the document cache, not fetched now */
+	bool has_prev;			/* the cache held an earlier document of this URL */
+	uint8_t prev_hash[HTTPS_HASH_LEN]; /* its body hash; zeros: it was not a 200 */
+	char prev_id[EVAL_DOC_ID_MAX + 1]; /* the id it was fetched under */
+};
+
+struct eval_fetch_req {
+	const char *url;		/* https://host/path */
+	const char *host;		/* the URL's host */
+	const struct dns_answer *a, *aaaa; /* the host's answers (eval_dns); may be NULL */
+	size_t max_bytes;		/* body limit */
+	const char *id;			/* version fetched under (MTA-STS id), or NULL */
+	/* Seconds the document stays in the cache (clamped there); NULL: 3600, 300 if
+	 * the status is not 200. */
+	uint32_t (*lifetime)(const struct https_result *r);
+};
+
+/* Fetch settings for this context (borrowed; NULL: port 443, system CAs, public only). */
+void eval_set_https(struct eval_ctx *ctx, const struct https_options *opts);
+/* The document for req->url, or NULL when it is queued for the next round. */
+const struct eval_doc *eval_fetch(struct eval_ctx *ctx, const struct eval_fetch_req *req);
+/* Seed a document as if fetched under id (tests); stored in the cache if any. 0 or -1. */
+int eval_add_fetch(struct eval_ctx *ctx, const char *url, const struct https_result *r,
+		   const char *id, uint32_t ttl_s);
 
 /* Raise a finding for the running check's family, at the code's default severity. */
 void eval_finding(struct eval_ctx *ctx, enum posture_code code, const char *fmt, ...)

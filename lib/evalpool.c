@@ -300,6 +300,30 @@ refresh_start(struct evalpool *pool, const char *domain, const char *const *sele
 	ticket_put(r);
 }
 
+/* Add the selectors verified signatures taught us for the ticket's domain. */
+static void
+add_learned_selectors(struct evalpool *pool, struct eval_ticket *t)
+{
+	char learned[CACHE_MAX_SELECTORS][CACHE_SELECTOR_MAX + 1];
+	size_t n, i, j;
+
+	n = cache_posture_selectors(pool->cache, t->domain, learned, CACHE_MAX_SELECTORS);
+	for (i = 0; i < n && t->nselectors < MAX_SELECTORS; i++) {
+		for (j = 0; j < t->nselectors; j++)
+			if (strcmp(t->selectors[j], learned[i]) == 0)
+				break;
+		if (j == t->nselectors && (t->selectors[j] = strdup(learned[i])) != NULL)
+			t->nselectors++;
+	}
+}
+
+/* Remember a selector of a verified signature for a domain's next evaluations. */
+void
+evalpool_learn_selector(struct evalpool *pool, const char *domain, const char *selector)
+{
+	(void)cache_posture_learn_selector(pool->cache, domain, selector);
+}
+
 /* Ask for a domain's posture. */
 struct eval_ticket *
 evalpool_request(struct evalpool *pool, const char *domain, const char *const *selectors,
@@ -313,6 +337,7 @@ evalpool_request(struct evalpool *pool, const char *domain, const char *const *s
 	t = ticket_new(pool, domain, selectors, nselectors);
 	if (t == NULL)
 		return NULL;
+	add_learned_selectors(pool, t);
 	r = cache_posture_get_or_start(pool->cache, domain, &snap, &ct);
 	pthread_mutex_lock(&pool->lock);
 	pool->stats.requests++;

@@ -54,6 +54,13 @@ bool evalpool_fresh(const struct eval_ticket *t);
 bool evalpool_cached(const struct eval_ticket *t);
 void evalpool_release(struct eval_ticket *t);
 
+/*
+ * Remember the selector of a verified DKIM signature for domain (normalized): the
+ * domain's later evaluations check its key record too (DESIGN.md, Cache).
+ */
+void evalpool_learn_selector(struct evalpool *pool, const char *domain,
+			     const char *selector);
+
 /* Counters since start. */
 void evalpool_stats(struct evalpool *pool, struct evalpool_stats *out);
 

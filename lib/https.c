@@ -8,7 +8,7 @@
  *   - the host pinned to the caller's public addresses with CURLOPT_RESOLVE, and an
  *     opensocket callback that refuses any socket to another address or port (curl
  *     never resolves a name, and a bug that made it try could not reach elsewhere);
- *   - the port override (HTTPSPort) through CURLOPT_PORT;
+ *   - the port: the URL's, else HTTPSPort (tests), else 443, through CURLOPT_PORT;
  *   - no redirects, no proxy (CURLOPT_PROXY "" and CURLOPT_NOPROXY "*" override the
  *     environment), no cookies, no Accept-Encoding (no decompression bombs), HTTP/1.1,
  *     TLS 1.2 or later, peer and host name verified;
@@ -21,7 +21,6 @@
  * printable error text (sanitized: curl's messages may quote server bytes). Out of
  * memory anywhere is HTTPS_ERR_INTERNAL for the fetch concerned; nothing aborts.
  */
-#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -34,12 +33,18 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#ifdef HAVE_CONFIG_H
 #include "config.h"
+#endif
 #include "dns.h"
 #include "https.h"
 #include "ipaddr.h"
 #include "taglist.h"
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "dev"	/* built outside autotools (libFuzzer builds) */
+#endif
+#define USER_AGENT	"posture-milter/" PACKAGE_VERSION
 #define URL_MAX		2048
 #define POLL_SLICE_MS	100	/* the deadline is checked at least this often */
 
@@ -173,7 +178,7 @@ host_char(char c)
 /*
  * Check the URL: "https://" HOST [":" PORT] [ "/" printable-path ], HOST equal to
  * req->host (ASCII case-insensitive), a DNS name (no IP literal, no userinfo).
- * Returns 0 with the URL's port (443 when absent), or -1 with the reason.
+ * Returns 0 with the URL's port (0 when it names none), or -1 with the reason.
  */
 static int
 url_check(const struct https_request *req, unsigned *port, const char **why)
@@ -182,7 +187,7 @@ url_check(const struct https_request *req, unsigned *port, const char **why)
 	size_t len, hlen, i;
 	unsigned long v = 0;
 
-	*port = 443;
+	*port = 0;
 	if (url == NULL || req->host == NULL) {
 		*why = "no URL";
 		return -1;
@@ -265,9 +270,9 @@ pick_addresses(struct fetch *f, const struct https_options *opts)
 		return -1;
 	}
 	set_error(f->res, HTTPS_ERR_REFUSED_ADDRESS,
-	    "%s resolves to %s, %s%s: not fetched (only public addresses are)",
-	    req->host, ipaddr_to_text(req->addrs[first], req->addr_lens[first], text,
-	    sizeof(text)), ipaddr_class_name(first_cls), n > 1 ? ", and no public one" : "");
+	    "%s resolves to %s, %s%s, no public address: not fetched", req->host,
+	    ipaddr_to_text(req->addrs[first], req->addr_lens[first], text, sizeof(text)),
+	    ipaddr_class_name(first_cls), n > 1 ? " (and others)" : "");
 	return -1;
 }
 
@@ -393,7 +398,7 @@ fetch_setup(struct fetch *f, const struct https_options *opts, uint64_t deadline
 		set_error(f->res, HTTPS_ERR_URL, "no body size limit given");
 		return -1;
 	}
-	f->port = opts->port ? opts->port : url_port;
+	f->port = url_port ? url_port : opts->port ? opts->port : 443;
 	if (pick_addresses(f, opts) < 0)
 		return -1;
 	if (https_global_init() < 0 || (f->easy = curl_easy_init()) == NULL ||
@@ -431,7 +436,7 @@ fetch_setup(struct fetch *f, const struct https_options *opts, uint64_t deadline
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, f) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION) == CURLE_OK;
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT) == CURLE_OK;
 	if (!ok) {
 		set_error(f->res, HTTPS_ERR_INTERNAL, "libcurl refused an option");
 		return -1;
@@ -527,8 +532,7 @@ fetch_finish(struct fetch *f, CURLcode rc)
 		set_error(r, kind, "out of memory");
 		break;
 	default:
-		set_error(r, kind, "%s: %s", https_error_name(kind),
-		    f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+		set_error(r, kind, "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
 		break;
 	}
 	free(r->body);

@@ -61,7 +61,7 @@ enum https_error {
 
 /* Process-wide settings of the fetcher (engine options). */
 struct https_options {
-	unsigned port;			/* 0: the URL's port (443 by default) */
+	unsigned port;			/* for URLs that name no port (HTTPSPort); 0: 443 */
 	const char *ca_file;		/* borrowed; NULL: the system CA store */
 	bool allow_private;		/* tests only: allow non-public addresses */
 };

@@ -80,6 +80,10 @@ struct posture_options {
 	unsigned evaluation_timeout_ms;	/* whole evaluation; default 10000 */
 	unsigned max_queries;		/* MaxQueriesPerEvaluation; default 100 */
 	const char *psl_file;		/* NULL: the system's list */
+	/* HTTPS fetches (MTA-STS policies, BIMI files; https.h): */
+	unsigned https_port;		/* HTTPSPort, for URLs naming no port; default 443 */
+	const char *ca_file;		/* CAFile (copied); NULL: the system's CA store */
+	bool allow_private;		/* AllowPrivateAddresses: tests only; default no */
 };
 
 struct posture_engine;

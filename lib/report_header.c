@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "posture.h"
+#include "fold.h"
 #include "strbuf.h"
 
-#define HEADER_WIDTH 78
 #define FIELD_NAME "X-Domain-Posture"
 
 /* Whether a fact is made only of header-safe characters. */
@@ -51,34 +51,9 @@ family_shown(const struct posture_eval *ev, int fam, bool unavailable)
 	return ev->family[fam].result != PR_NOT_CHECKED;
 }
 
-/* Words joined with spaces, folded before a word that would pass the width. */
-struct folder {
-	struct pt_sb sb;
-	size_t col;		/* current column, the field name counted */
-};
-
-/* Add one word; a word is never split. */
-static void
-fold_word(struct folder *f, const char *word)
-{
-	size_t len = strlen(word);
-
-	if (f->sb.len > 0) {
-		if (f->col + 1 + len > HEADER_WIDTH) {
-			pt_sb_append(&f->sb, "\n\t");
-			f->col = 8;
-		} else {
-			pt_sb_append(&f->sb, " ");
-			f->col++;
-		}
-	}
-	pt_sb_append(&f->sb, word);
-	f->col += len;
-}
-
 /* Add a family's "name=result (comment);" as words. */
 static void
-fold_family(struct folder *f, const struct posture_eval *ev, int fam, bool last,
+fold_family(struct fold *f, const struct posture_eval *ev, int fam, bool last,
 	    bool unavailable)
 {
 	const struct posture_family_result *fr;
@@ -106,7 +81,9 @@ fold_family(struct folder *f, const struct posture_eval *ev, int fam, bool last,
 	}
 	snprintf(word, sizeof(word), "%s=%s", posture_family_name((enum posture_family)fam),
 	    posture_result_word(fr->result));
-	if (ncodes == 0 && !(fr->fact[0] && fact_safe(fr->fact))) {
+	/* A fact that only repeats the result word says nothing. */
+	if (ncodes == 0 && !(fr->fact[0] && fact_safe(fr->fact) &&
+	    strcmp(fr->fact, posture_result_word(fr->result)) != 0)) {
 		if (!last)
 			strcat(word, ";");
 		fold_word(f, word);
@@ -115,11 +92,10 @@ fold_family(struct folder *f, const struct posture_eval *ev, int fam, bool last,
 	fold_word(f, word);
 	if (ncodes == 0) {
 		/* The fact, split into words so that it folds too. */
-		char fact[sizeof(fr->fact) + 4], *w, *save = NULL;
+		char fact[sizeof(fr->fact) + 4];
 
 		snprintf(fact, sizeof(fact), "(%s)%s", fr->fact, last ? "" : ";");
-		for (w = strtok_r(fact, " ", &save); w; w = strtok_r(NULL, " ", &save))
-			fold_word(f, w);
+		fold_words(f, fact);
 		return;
 	}
 	for (i = 0; i < ncodes; i++) {
@@ -137,7 +113,7 @@ char *
 posture_header_value(const struct posture_eval *ev, const char *authserv_id,
 		     const char *domain)
 {
-	struct folder f;
+	struct fold f;
 	char word[300];
 	int fam, last = -1;
 	bool unavailable = ev == NULL || ev->error != NULL;
@@ -146,8 +122,7 @@ posture_header_value(const struct posture_eval *ev, const char *authserv_id,
 		return NULL;
 	if (!unavailable)
 		domain = ev->domain;
-	pt_sb_init(&f.sb);
-	f.col = strlen(FIELD_NAME) + 2;
+	fold_init(&f, FIELD_NAME);
 	snprintf(word, sizeof(word), "%s;", authserv_id);
 	fold_word(&f, word);
 	snprintf(word, sizeof(word), "domain=%s;", domain);
@@ -164,5 +139,5 @@ posture_header_value(const struct posture_eval *ev, const char *authserv_id,
 	for (fam = 0; fam <= last; fam++)
 		if (family_shown(ev, fam, unavailable))
 			fold_family(&f, ev, fam, fam == last, unavailable);
-	return pt_sb_take(&f.sb);
+	return fold_take(&f);
 }

@@ -14,6 +14,7 @@
  * DNS time overlaps the DATA transfer. Nothing waits past EvaluationTimeout: what
  * is not ready then is temperror, and the message goes on.
  */
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,14 +28,25 @@
 #include "mail_addr.h"
 #include "runtime.h"
 #include "strbuf.h"
+#include "verify.h"
 
 #define HEADER_NAME "X-Domain-Posture"
+#define AUTHRES_NAME "Authentication-Results"
 #define MAX_AUTHOR_DOMAINS 3
 
 struct domain_req {
 	char domain[256];
 	struct eval_ticket *ticket;	/* owned; NULL when not requested */
 	uint64_t started_ms;
+};
+
+/* Copies of one of our header fields to remove at end of message. */
+struct strip_list {
+	unsigned seen;			/* fields of that name seen */
+	bool all;			/* remove 1..seen (StripHeaders all) */
+	unsigned *idx;			/* owned: 1-based indexes to remove */
+	size_t n, cap;
+	bool oom;			/* an index could not be kept: OnError applies */
 };
 
 struct msg_ctx {
@@ -46,11 +58,11 @@ struct msg_ctx {
 	size_t nauthor;
 	unsigned from_headers;		/* From fields seen */
 	size_t from_malformed, from_extra;
-	unsigned posture_headers;	/* X-Domain-Posture fields seen */
-	bool strip_all;			/* StripHeaders all: remove 1..posture_headers */
-	unsigned *strip;		/* owned (StripHeaders ours): indexes (1-based) */
-	size_t nstrip, capstrip;
-	bool strip_oom;			/* an index could not be kept: OnError applies */
+	struct strip_list posture;	/* forged X-Domain-Posture */
+	struct strip_list authres;	/* Authentication-Results with our authserv-id */
+	char mail_from[600];		/* the MAIL FROM path as given (SPF) */
+	struct dkim_verify *dkim;	/* owned; NULL when not verifying */
+	bool dkim_eoh;			/* dkim_verify_eoh() called */
 	uint64_t start_ms;
 };
 
@@ -58,6 +70,9 @@ struct conn_ctx {
 	struct runtime *rt;		/* reference held until close */
 	unsigned long protocol;		/* SMFIP_* granted by the MTA */
 	bool skip;			/* InternalHosts client */
+	uint8_t ip[16];			/* client address (SPF) */
+	size_t iplen;			/* 4, 16, or 0 when not IP */
+	char helo[256];			/* HELO/EHLO argument, sanitized */
 	struct msg_ctx *msg;		/* owned */
 };
 
@@ -116,7 +131,9 @@ msg_free(struct msg_ctx *m)
 	req_clear(&m->envelope);
 	for (i = 0; i < m->nauthor; i++)
 		req_clear(&m->author[i]);
-	free(m->strip);
+	free(m->posture.idx);
+	free(m->authres.idx);
+	dkim_verify_free(m->dkim);
 	free(m);
 }
 
@@ -142,15 +159,19 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 	     unsigned long *pf3)
 {
-	const unsigned long want = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOEOH |
-	    SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN | SMFIP_NR_MAIL |
-	    SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_HDR_LEADSPC;
+	unsigned long want = SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA |
+	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_HDR_LEADSPC;
 	struct conn_ctx *cc = conn_get(ctx);
 
 	(void)f2;
 	(void)f3;
 	if (cc == NULL)
 		return SMFIS_ALL_OPTS;
+	/* HELO and the body only when we verify messages (SPF for <>, DKIM). */
+	if (cc->rt->dkim != NULL)
+		want |= SMFIP_NR_HELO | SMFIP_NR_BODY;
+	else
+		want |= SMFIP_NOHELO | SMFIP_NOBODY;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
 	*pf1 = f1 & want;
 	*pf2 = 0;
@@ -170,7 +191,27 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 		return SMFIS_CONTINUE;
 	cc->skip = cidr_match_sockaddr(cc->rt->internal, cc->rt->ninternal,
 	    (const struct sockaddr *)addr);
+	cc->iplen = 0;
+	if (addr != NULL && addr->sa_family == AF_INET) {
+		memcpy(cc->ip, &((struct sockaddr_in *)(void *)addr)->sin_addr, 4);
+		cc->iplen = 4;
+	} else if (addr != NULL && addr->sa_family == AF_INET6) {
+		memcpy(cc->ip, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr, 16);
+		cc->iplen = 16;
+	}
 	return no_reply(cc, SMFIP_NR_CONN);
+}
+
+/* HELO/EHLO: kept for SPF of the null reverse-path (RFC 7208 2.3). */
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+
+	if (cc == NULL)
+		return SMFIS_CONTINUE;
+	snprintf(cc->helo, sizeof(cc->helo), "%s", helo ? helo : "");
+	return no_reply(cc, SMFIP_NR_HELO);
 }
 
 /* MAIL FROM: a new message; its envelope domain, and whether it is authenticated. */
@@ -190,11 +231,18 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	m->start_ms = dns_now_ms();
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	m->skip = cc->skip || (cc->rt->cfg.skip_authenticated && auth != NULL && *auth);
-	if (argv != NULL && argv[0] != NULL &&
-	    mail_addr_envelope_domain(argv[0], m->envelope.domain,
-	    sizeof(m->envelope.domain)) < 0) {
-		m->envelope.domain[0] = '\0';
-		m->null_sender = strcmp(argv[0], "<>") == 0;
+	if (argv != NULL && argv[0] != NULL) {
+		snprintf(m->mail_from, sizeof(m->mail_from), "%s", argv[0]);
+		if (mail_addr_envelope_domain(argv[0], m->envelope.domain,
+		    sizeof(m->envelope.domain)) < 0) {
+			m->envelope.domain[0] = '\0';
+			m->null_sender = strcmp(argv[0], "<>") == 0;
+		}
+	}
+	if (!m->skip && cc->rt->dkim != NULL) {
+		const char *qid = smfi_getsymval(ctx, "i");
+
+		m->dkim = dkim_verify_new(cc->rt->dkim, qid ? qid : "NOQUEUE");
 	}
 	return no_reply(cc, SMFIP_NR_MAIL);
 }
@@ -271,27 +319,64 @@ value_is_ours(const char *value, const char *authserv_id)
 	value = skip_cfws(value);
 	if (strncasecmp(value, authserv_id, len) != 0)
 		return false;
-	value = skip_cfws(value + len);
+	value += len;
+	if (*value != ';' && *value != ' ' && *value != '\t' && *value != '(' &&
+	    *value != '\r' && *value != '\n')
+		return false;		/* a longer id that merely starts like ours */
+	value = skip_cfws(value);
+	/* RFC 8601 2.2: an optional authserv-version (digits) may follow. */
+	while (*value >= '0' && *value <= '9')
+		value++;
+	value = skip_cfws(value);
 	return *value == ';';
 }
 
-/* Remember the index of a forged header to remove at end of message. */
-static bool
-strip_add(struct msg_ctx *m, unsigned index)
+/* Count one field of a list's name; remember it for removal when remove is set. */
+static void
+strip_note(struct strip_list *l, bool remove)
 {
 	unsigned *grown;
 	size_t cap;
 
-	if (m->nstrip == m->capstrip) {
-		cap = m->capstrip ? m->capstrip * 2 : 8;
-		grown = realloc(m->strip, cap * sizeof(*grown));
-		if (grown == NULL)
-			return false;
-		m->strip = grown;
-		m->capstrip = cap;
+	l->seen++;
+	if (!remove || l->all)
+		return;
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		grown = realloc(l->idx, cap * sizeof(*grown));
+		if (grown == NULL) {
+			l->oom = true;
+			return;
+		}
+		l->idx = grown;
+		l->cap = cap;
 	}
-	m->strip[m->nstrip++] = index;
-	return true;
+	l->idx[l->n++] = l->seen;
+}
+
+/* Remove a list's fields from the highest index down (DESIGN.md); false on failure. */
+static bool
+strip_apply(SMFICTX *ctx, const char *name, struct strip_list *l, const char *qid)
+{
+	bool ok = true;
+	size_t i;
+
+	if (l->all) {
+		for (i = l->seen; i > 0; i--)
+			if (smfi_chgheader(ctx, (char *)name, (int)i, NULL) != MI_SUCCESS)
+				ok = false;
+		l->n = l->seen;
+	} else {
+		for (i = l->n; i > 0; i--)
+			if (smfi_chgheader(ctx, (char *)name, (int)l->idx[i - 1], NULL) !=
+			    MI_SUCCESS)
+				ok = false;
+	}
+	if (l->oom) {
+		pm_log(LOG_ERR, "%s: out of memory keeping forged %s indexes", qid, name);
+		ok = false;
+	}
+	return ok;
 }
 
 /* Take the author domains of a From field and start their evaluations. */
@@ -337,17 +422,92 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 
 	if (cc == NULL || (m = cc->msg) == NULL || name == NULL || value == NULL)
 		return no_reply(cc, SMFIP_NR_HDR);
+	if (m->dkim != NULL)
+		(void)dkim_verify_header(m->dkim, name, value);
 	if (strcasecmp(name, HEADER_NAME) == 0) {
-		m->posture_headers++;
 		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL)
-			m->strip_all = true;
-		else if (value_is_ours(value, cc->rt->authserv_id) &&
-		    !strip_add(m, m->posture_headers))
-			m->strip_oom = true;
+			m->posture.all = true;
+		strip_note(&m->posture, value_is_ours(value, cc->rt->authserv_id));
+	} else if (strcasecmp(name, AUTHRES_NAME) == 0) {
+		/* RFC 8601 5: copies claiming our authserv-id are forged. */
+		if (cc->rt->cfg.auth_results)
+			strip_note(&m->authres, value_is_ours(value, cc->rt->authserv_id));
 	} else if (strcasecmp(name, "From") == 0 && !m->skip) {
 		from_header(cc, m, value);
 	}
 	return no_reply(cc, SMFIP_NR_HDR);
+}
+
+/* A body chunk: to DKIM, after ending its header block on the first one. */
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+	struct msg_ctx *m;
+
+	if (cc == NULL || (m = cc->msg) == NULL || m->dkim == NULL)
+		return no_reply(cc, SMFIP_NR_BODY);
+	if (!m->dkim_eoh) {
+		(void)dkim_verify_eoh(m->dkim);
+		m->dkim_eoh = true;
+	}
+	(void)dkim_verify_body(m->dkim, chunk, len);
+	return no_reply(cc, SMFIP_NR_BODY);
+}
+
+/* Verify the message (DKIM, SPF, DMARC) and add Authentication-Results on top. */
+static bool
+verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char *qid,
+	       struct pt_sb *summary)
+{
+	const struct dkim_verify_results *dr;
+	struct verify_out out;
+	struct verify_in in;
+	char *value, *spaced;
+	size_t i;
+	bool ok;
+
+	if (!m->dkim_eoh) {
+		(void)dkim_verify_eoh(m->dkim);
+		m->dkim_eoh = true;
+	}
+	dr = dkim_verify_eom(m->dkim);
+	memset(&in, 0, sizeof(in));
+	memcpy(in.ip, cc->ip, sizeof(in.ip));
+	in.iplen = cc->iplen;
+	in.helo = cc->helo[0] ? cc->helo : NULL;
+	in.mail_from = m->mail_from;
+	in.nfrom_domains = (unsigned)(m->nauthor + m->from_extra);
+	in.from_domain = m->nauthor == 1 ? m->author[0].domain : NULL;
+	in.dkim = dr;
+	if (posture_verify(cc->rt->engine, &in, &out, cc->rt->cfg.evaluation_timeout_ms) < 0)
+		return false;
+	/* Only signatures that verified teach a selector (DESIGN.md). */
+	for (i = 0; dr != NULL && i < dr->nsigs; i++) {
+		const char *why;
+		char d[256];
+
+		if (dr->sigs[i].verified &&
+		    posture_name_normalize(dr->sigs[i].domain, d, sizeof(d), &why) == 0)
+			evalpool_learn_selector(cc->rt->pool, d, dr->sigs[i].selector);
+	}
+	value = posture_authres_value(&in, &out, cc->rt->authserv_id);
+	if (value == NULL)
+		return false;
+	if (cc->protocol & SMFIP_HDR_LEADSPC) {
+		spaced = pt_strdup_printf(" %s", value);
+		free(value);
+		if ((value = spaced) == NULL)
+			return false;
+	}
+	ok = smfi_insheader(ctx, 0, AUTHRES_NAME, value) == MI_SUCCESS;
+	free(value);
+	pt_sb_printf(summary, "%sspf=%s dkim=%s dmarc=%s", summary->len ? ", " : "",
+	    out.spf_done ? spf_result_name(out.spf.result) : "none",
+	    dr ? dkim_verify_word(dr->summary) : "none",
+	    out.dmarc_done ? dmarc_verdict_word(out.dmarc.result) : "none");
+	(void)qid;
+	return ok;
 }
 
 /* The evaluation of a request, waited for until its deadline; NULL when not ready. */
@@ -429,21 +589,9 @@ cb_eom(SMFICTX *ctx)
 	if (qid == NULL || *qid == '\0')
 		qid = "NOQUEUE";
 	/* Forged copies go first, from the highest index down (DESIGN.md). */
-	if (m->strip_all) {
-		for (i = m->posture_headers; i > 0; i--)
-			if (smfi_chgheader(ctx, HEADER_NAME, (int)i, NULL) != MI_SUCCESS)
-				ok = false;
-		m->nstrip = m->posture_headers;
-	} else {
-		for (i = m->nstrip; i > 0; i--)
-			if (smfi_chgheader(ctx, HEADER_NAME, (int)m->strip[i - 1], NULL) !=
-			    MI_SUCCESS)
-				ok = false;
-	}
-	if (m->strip_oom) {
-		pm_log(LOG_ERR, "%s: out of memory keeping forged %s indexes", qid, HEADER_NAME);
+	if (!strip_apply(ctx, HEADER_NAME, &m->posture, qid) ||
+	    !strip_apply(ctx, AUTHRES_NAME, &m->authres, qid))
 		ok = false;
-	}
 	if (m->skip)
 		return ok ? SMFIS_CONTINUE : on_error(cc);
 
@@ -473,9 +621,15 @@ cb_eom(SMFICTX *ctx)
 	if (m->from_malformed)
 		pt_sb_printf(&summary, "%s%zu malformed From address%s", summary.len ? ", " : "",
 		    m->from_malformed, m->from_malformed == 1 ? "" : "es");
-	if (m->nstrip)
+	if (m->posture.n)
 		pt_sb_printf(&summary, "%sremoved %zu forged %s", summary.len ? ", " : "",
-		    m->nstrip, HEADER_NAME);
+		    m->posture.n, HEADER_NAME);
+	if (m->authres.n)
+		pt_sb_printf(&summary, "%sremoved %zu forged %s", summary.len ? ", " : "",
+		    m->authres.n, AUTHRES_NAME);
+	/* The trace field goes on top of everything we add (RFC 8601 5). */
+	if (m->dkim != NULL && !verify_message(ctx, cc, m, qid, &summary))
+		ok = false;
 	line = pt_sb_take(&summary);
 	pm_log(LOG_INFO, "%s: posture %s; %u ms", qid, line ? line : "",
 	    (unsigned)(dns_now_ms() - m->start_ms));
@@ -519,6 +673,8 @@ struct smfiDesc posture_filter = {
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
 	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_body = cb_body,
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
 	.xxfi_header = cb_header,

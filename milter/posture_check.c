@@ -23,7 +23,7 @@
 
 enum {
 	OPT_RESOLVER = 256, OPT_SELECTOR, OPT_JSON, OPT_HTTPS_PORT, OPT_CA_FILE,
-	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM
+	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_ALLOW_PRIVATE
 };
 
 static const struct option long_options[] = {
@@ -32,6 +32,7 @@ static const struct option long_options[] = {
 	{ "json",	no_argument,	   NULL, OPT_JSON },
 	{ "https-port",	required_argument, NULL, OPT_HTTPS_PORT },
 	{ "ca-file",	required_argument, NULL, OPT_CA_FILE },
+	{ "allow-private", no_argument,   NULL, OPT_ALLOW_PRIVATE },
 	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
 	{ "message",	required_argument, NULL, OPT_MESSAGE },
 	{ "client-ip",	required_argument, NULL, OPT_CLIENT_IP },
@@ -57,6 +58,7 @@ usage(FILE *f)
 	    "  --timeout SECONDS     time allowed for each domain (default 10)\n"
 	    "  --https-port N        port for MTA-STS and BIMI fetches (default 443)\n"
 	    "  --ca-file FILE        CA certificates for MTA-STS and BIMI fetches\n"
+	    "  --allow-private       tests only: fetch from private and loopback addresses\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n\n"
 	    "Exit status: 0 every domain evaluated, 1 some could not be, 2 bad usage.\n");
@@ -99,7 +101,9 @@ main(int argc, char **argv)
 	const char *resolvers[PM_MAX_LIST], *selectors[MAX_LIST];
 	const char *config_path = NULL, *dsel[PM_MAX_LIST + MAX_LIST];
 	size_t nresolvers = 0, nselectors = 0, ndomains, i, j, ndsel;
-	unsigned timeout_ms = 0;
+	unsigned timeout_ms = 0, https_port = 0;
+	const char *ca_file = NULL;
+	bool allow_private = false;
 	struct posture_options opts;
 	struct pm_config cfg;
 	struct posture_engine *eng;
@@ -133,9 +137,13 @@ main(int argc, char **argv)
 			timeout_ms = (unsigned)parse_number("--timeout", optarg, 1, 600) * 1000;
 			break;
 		case OPT_HTTPS_PORT:
-			(void)parse_number("--https-port", optarg, 1, 65535);
+			https_port = (unsigned)parse_number("--https-port", optarg, 1, 65535);
 			break;
 		case OPT_CA_FILE:
+			ca_file = optarg;
+			break;
+		case OPT_ALLOW_PRIVATE:
+			allow_private = true;
 			break;
 		case OPT_MESSAGE:
 		case OPT_CLIENT_IP:
@@ -177,6 +185,10 @@ main(int argc, char **argv)
 	opts.dns_timeout_ms = cfg.dns_timeout_ms;
 	opts.evaluation_timeout_ms = timeout_ms ? timeout_ms : cfg.evaluation_timeout_ms;
 	opts.max_queries = cfg.max_queries;
+	/* HTTPS fetches: the file's HTTPSPort, CAFile, AllowPrivateAddresses, options over. */
+	opts.https_port = https_port ? https_port : cfg.https_port;
+	opts.ca_file = ca_file ? ca_file : cfg.ca_file;
+	opts.allow_private = allow_private || cfg.allow_private_addresses;
 	/* Two tries must fit in the evaluation's time. */
 	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
 		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;

@@ -20,6 +20,7 @@ static struct runtime *current;
 static void
 runtime_free(struct runtime *rt)
 {
+	dkim_verify_lib_free(rt->dkim);
 	evalpool_free(rt->pool);
 	posture_engine_free(rt->engine);
 	pm_config_free(&rt->cfg);
@@ -84,6 +85,9 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 	opts.dns_timeout_ms = rt->cfg.dns_timeout_ms;
 	opts.evaluation_timeout_ms = rt->cfg.evaluation_timeout_ms;
 	opts.max_queries = rt->cfg.max_queries;
+	opts.https_port = rt->cfg.https_port;		/* HTTPSPort */
+	opts.ca_file = rt->cfg.ca_file;			/* CAFile (the engine copies it) */
+	opts.allow_private = rt->cfg.allow_private_addresses;	/* tests only */
 	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
 		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;
 	rt->engine = posture_engine_new(&opts, err, errlen);
@@ -101,6 +105,18 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 	if (rt->pool == NULL) {
 		snprintf(err, errlen, "cannot start the evaluation workers");
 		goto fail;
+	}
+	if (rt->cfg.auth_results) {
+		struct dkim_verify_config dc;
+
+		dkim_verify_config_init(&dc);
+		dc.max_signatures = rt->cfg.max_signatures;
+		dc.key_timeout_ms = rt->cfg.evaluation_timeout_ms;
+		dc.lookup = dkim_verify_engine_lookup;
+		dc.lookup_arg = rt->engine;
+		rt->dkim = dkim_verify_lib_new(&dc, err, errlen);
+		if (rt->dkim == NULL)
+			goto fail;
 	}
 	return rt;
 fail:

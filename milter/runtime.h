@@ -18,6 +18,7 @@
 #define PM_RUNTIME_H
 
 #include "cidr.h"
+#include "dkim_verify.h"
 #include "evalpool.h"
 #include "pm_config.h"
 #include "posture.h"
@@ -29,6 +30,7 @@ struct runtime {
 	size_t ninternal;
 	struct posture_engine *engine;	/* owned */
 	struct evalpool *pool;		/* owned */
+	struct dkim_verify_lib *dkim;	/* owned; NULL when AuthResults no */
 	unsigned refs;			/* guarded by the runtime mutex */
 };
 

@@ -4,12 +4,14 @@
 # Run as root (sudo scripts/install-deps.sh); shared by .ci/run. Installs the build
 # tools, the libraries (c-ares, libpsl, libidn2, OpenSSL, libmilter, cmocka), the
 # public suffix list, NSD (the tests run a private instance on a high loopback port),
-# python3 (test helpers) and clang with its runtime libraries (libFuzzer builds).
+# Postfix with its smtp-source/smtp-sink and swaks (the tests, the demo and the benchmark
+# run a private Postfix instance on loopback), python3 (test helpers) and clang with its
+# runtime libraries (libFuzzer builds).
 #
-# The tests never use the system NSD service. When this script is the one installing
-# nsd, it keeps the package from starting that service (a temporary policy-rc.d, as
-# Debian container images have) and, on a systemd host, disables it, so nothing new
-# listens on port 53. A package already installed is left as it is.
+# The tests never use the system NSD or Postfix services. When this script is the one
+# installing nsd or postfix, it keeps the package from starting its service (a temporary
+# policy-rc.d, as Debian container images have) and, on a systemd host, disables it, so
+# nothing new listens on port 53 or 25. A package already installed is left as it is.
 #
 # What can go wrong: not root (exits 1 saying so); apt failures (exit with apt's status).
 set -euo pipefail
@@ -20,7 +22,9 @@ PACKAGES=(
 	libmilter-dev
 	miltertest	# tests/integration/miltertest.sh: the milter protocol tests
 	nsd python3 clang ca-certificates git
+	postfix swaks	# tests/integration/postfix_milter.sh, scripts/demo.sh, tests/bench
 	python3-spf python3-yaml	# the RFC 7208 test suite and its YAML reader
+	libspf2-dev	# the differential oracle for our SPF evaluator (tests only)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )
 
@@ -29,14 +33,17 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-nsd_was_installed=no
-if dpkg-query -W -f='${Status}' nsd 2>/dev/null | grep -q 'install ok installed'; then
-	nsd_was_installed=yes
-fi
+# The packages with a system service the tests must not start: those not yet installed.
+new_services=()
+for pkg in nsd postfix; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+		new_services+=("$pkg")
+	fi
+done
 
 policy=/usr/sbin/policy-rc.d
 made_policy=no
-if [ "$nsd_was_installed" = no ] && [ ! -e "$policy" ]; then
+if [ "${#new_services[@]}" -gt 0 ] && [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\n# temporary, from posture-milter scripts/install-deps.sh\nexit 101\n' >"$policy"
 	chmod 755 "$policy"
 	made_policy=yes
@@ -52,8 +59,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
-if [ "$nsd_was_installed" = no ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-	systemctl disable --now nsd.service >/dev/null 2>&1 || true
-	echo "install-deps.sh: the system nsd service is disabled (the tests run their own NSD)"
+if [ "${#new_services[@]}" -gt 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+	for pkg in "${new_services[@]}"; do
+		systemctl disable --now "$pkg.service" >/dev/null 2>&1 || true
+		echo "install-deps.sh: the system $pkg service is disabled (the tests run their own)"
+	done
 fi
 echo "install-deps.sh: done"

@@ -1,8 +1,12 @@
 #!/bin/bash
 # bench_postfix.sh - what a milter costs Postfix: throughput and latency, with and without.
 #
-#   tests/bench/bench_postfix.sh [-b BUILDDIR] [-n MESSAGES] [-c SESSIONS] [-l SIZE]
-#                                [-r ROUNDS] [-L LATENCY_MESSAGES] [-o ROW,ROW...]
+#   tests/bench/bench_postfix.sh [-b BUILDDIR] [-P POSTURE-MILTER] [-n MESSAGES]
+#                                [-c SESSIONS] [-l SIZE] [-r ROUNDS] [-L LATENCY_MESSAGES]
+#                                [-o ROW,ROW...]
+#
+# BUILDDIR (default: $top_builddir or .) holds null-milter and posture-milter; -P names
+# another posture-milter binary.
 #
 # Not a test: it prints figures (see BENCHMARKS.md). Run it as root on an optimized build
 # (no sanitizers), e.g. `mkdir /tmp/b-opt && cd /tmp/b-opt && /work/main/configure
@@ -58,13 +62,15 @@ ROWS=""
 DOMAINS=100
 
 usage() {
-	sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
-while getopts "b:n:c:l:r:L:o:h" opt; do
+PM=""
+while getopts "b:P:n:c:l:r:L:o:h" opt; do
 	case "$opt" in
 	b) BUILD="$OPTARG" ;;
+	P) PM="$OPTARG" ;;
 	n) MESSAGES="$OPTARG" ;;
 	c) SESSIONS="$OPTARG" ;;
 	l) SIZE="$OPTARG" ;;
@@ -76,7 +82,7 @@ while getopts "b:n:c:l:r:L:o:h" opt; do
 done
 BUILD="$(cd "$BUILD" && pwd)"
 NULLM="$BUILD/null-milter"
-PM="$BUILD/posture-milter"
+PM="${PM:-$BUILD/posture-milter}"
 PER=$(((MESSAGES + DOMAINS - 1) / DOMAINS))
 MESSAGES=$((PER * DOMAINS))
 
@@ -129,10 +135,24 @@ nsd_start "$ZDIR" >/dev/null || { echo "bench_postfix.sh: NSD did not start" >&2
 # shellcheck disable=SC2016 # expanded at exit
 nsd_at_exit 'rm -rf "$ZDIR"'
 
+# One smtpd listener per row, each with its own milter socket (no reloads: postfix.sh).
+declare -A SOCK_LM=() SOCK_PF=()
+listeners=()
+for row in $ROWS; do
+	case "$row" in
+	none) continue ;;
+	*-unix) kind=unix ;;
+	*) kind=inet ;;
+	esac
+	pf_milter_socket "$kind" "$row" || exit 1
+	SOCK_LM[$row]="$PF_MILTER_LIBMILTER"
+	SOCK_PF[$row]="$PF_MILTER_POSTFIX"
+	listeners+=("$row=$PF_MILTER_POSTFIX")
+done
 PF_SINK_DUMP=0
-pf_start "" || { echo "bench_postfix.sh: Postfix did not start" >&2; exit 1; }
-"$PF_POSTCONF" -c "$PF_CONF" -e "milter_default_action = tempfail" >/dev/null
-pf_set_milter ""
+PF_MAIN_CF_EXTRA=("milter_default_action = tempfail")
+pf_start "${listeners[@]}" || { echo "bench_postfix.sh: Postfix did not start" >&2; exit 1; }
+MAIL_OWNER="$("$PF_POSTCONF" -c "$PF_CONF" -h mail_owner)"
 WORK="$PF_DIR/bench"
 mkdir -p "$WORK"
 RESULTS="$WORK/results.tsv"
@@ -177,50 +197,47 @@ host_ticks() {
 	awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat
 }
 
-# The load: SESSIONS parallel smtp-source streams, one per domain, PER messages each.
+# The load on PORT: SESSIONS parallel smtp-source streams, one per domain, PER messages each.
 drive() {
-	local per="$1"
+	local port="$1" per="$2"
 	seq 0 $((DOMAINS - 1)) | xargs -P "$SESSIONS" -I{} \
 		"$PF_SOURCE_BIN" -l "$SIZE" -m "$per" -s 1 -f "sender@bench-{}.test" \
-		-t rcpt@x.test "127.0.0.1:$PF_PORT" >>"$WORK/drive.out" 2>&1
+		-t rcpt@x.test "127.0.0.1:$port" >>"$WORK/drive.out" 2>&1
 }
 
 MILTER_PID=""
+PORT=""
 
-# Start the milter of ROW and attach it; 1 when it does not come up.
+# Start the milter of ROW; sets PORT (its smtpd listener); 1 when it does not come up.
 milter_up() {
-	local row="$1" kind
+	local row="$1" spec
 	MILTER_PID=""
-	case "$row" in
-	none)
-		pf_set_milter ""
+	if [ "$row" = none ]; then
+		PORT="$PF_PORT"
 		return 0
-		;;
-	*-unix) kind=unix ;;
-	*) kind=inet ;;
-	esac
-	pf_milter_socket "$kind" "$row" || return 1
+	fi
+	PORT="$(pf_port "$row")" || return 1
+	spec="${SOCK_LM[$row]}"
 	case "$row" in
-	null-inet-stock) pf_spawn "$WORK/$row.log" "$NULLM" -s -p "$PF_MILTER_LIBMILTER" ;;
-	null-*) pf_spawn "$WORK/$row.log" "$NULLM" -p "$PF_MILTER_LIBMILTER" ;;
+	null-inet-stock) pf_spawn "$WORK/$row.log" "$NULLM" -s -p "$spec" ;;
+	null-*) pf_spawn "$WORK/$row.log" "$NULLM" -p "$spec" ;;
 	pm-*)
-		printf 'Socket %s\nResolver 127.0.0.1:%s\nAuthservID bench.local\nEvaluationTimeout 5\n' \
-			"$PF_MILTER_LIBMILTER" "$NSD_PORT" >"$WORK/$row.conf"
+		# UserID: the unix socket (0660) must belong to the user smtpd runs as.
+		printf 'Socket %s\nResolver 127.0.0.1:%s\nAuthservID bench.local\nEvaluationTimeout 5\nUserID %s\n' \
+			"$spec" "$NSD_PORT" "$MAIL_OWNER" >"$WORK/$row.conf"
 		pf_spawn "$WORK/$row.log" "$PM" -f -c "$WORK/$row.conf"
 		;;
 	esac
 	MILTER_PID="$PF_SPAWN_PID"
-	if ! pf_wait_milter "$PF_MILTER_POSTFIX" 15; then
-		echo "# $row: the milter did not listen on $PF_MILTER_LIBMILTER" >&2
+	if ! pf_wait_milter "${SOCK_PF[$row]}" 15; then
+		echo "# $row: the milter did not listen on ${SOCK_LM[$row]}" >&2
 		tail -n 10 "$WORK/$row.log" >&2
 		return 1
 	fi
-	pf_set_milter "$PF_MILTER_POSTFIX"
 }
 
-# Detach and stop the milter.
+# Stop the milter.
 milter_down() {
-	pf_set_milter ""
 	if [ -n "$MILTER_PID" ]; then
 		pf_kill "$MILTER_PID"
 		MILTER_PID=""
@@ -234,7 +251,7 @@ run_row() {
 	milter_up "$row" || { milter_down; printf '%s\t%s\tFAILED\n' "$round" "$row" >>"$RESULTS"; return; }
 	case "$row" in
 	pm-warm-*)
-		drive 1 || ok=FAILED	# every domain evaluated once
+		drive "$PORT" 1 || ok=FAILED	# every domain evaluated once
 		pf_wait_idle 120
 		;;
 	esac
@@ -242,7 +259,7 @@ run_row() {
 	c0="$(cpu_ticks "$MILTER_PID")"
 	read -r -a h0 < <(host_ticks)
 	t0=$(date +%s%N)
-	drive "$PER" || ok=FAILED
+	drive "$PORT" "$PER" || ok=FAILED
 	t1=$(date +%s%N)
 	read -r -a h1 < <(host_ticks)
 	c1="$(cpu_ticks "$MILTER_PID")"
@@ -270,7 +287,7 @@ run_row() {
 		milter_up "$row" || ok=FAILED
 		;;
 	esac
-	lat="$(python3 "$WORK/latency.py" "$PF_PORT" "$LAT_MESSAGES" "$DOMAINS" 2>>"$WORK/drive.out")" \
+	lat="$(python3 "$WORK/latency.py" "$PORT" "$LAT_MESSAGES" "$DOMAINS" 2>>"$WORK/drive.out")" \
 		|| { lat="0 0"; ok=FAILED; }
 	pf_wait_idle 120 || ok=FAILED
 	milter_down
@@ -291,8 +308,17 @@ run_row() {
 		"$round" "$row" "$ok" "$rate" "$secs" "$cpu" "$rss" "$busy" "${lat% *}" "${lat#* }"
 }
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -r), Postfix $("$PF_POSTCONF" -h mail_version)"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -r), Postfix $("$PF_POSTCONF" -c "$PF_CONF" -h mail_version)"
 echo "# $MESSAGES messages of $SIZE bytes per run, $SESSIONS sessions, $DOMAINS sender domains, $ROUNDS rounds, latency over $LAT_MESSAGES messages"
+# tcp_ack.c works only if the program exports accept() and read() to libmilter.
+for bin in "$NULLM" "$PM"; do
+	[ -x "$bin" ] || continue
+	if nm -D --defined-only "$bin" 2>/dev/null | grep -qE ' T (accept|read)$'; then
+		echo "# $bin: accept/read interposed (prompt ACKs on TCP)"
+	else
+		echo "# $bin: accept/read NOT exported: libmilter's TCP behaviour is stock"
+	fi
+done
 for round in $(seq 1 "$ROUNDS"); do
 	for row in $ROWS; do
 		run_row "$row" "$round"

@@ -10,6 +10,11 @@
 #    path must be used), invalid names (exit 2, one line on stderr), an IDN (reported
 #    under its A-label), an IPv6 resolver address, the text report, several domains,
 #    the resolver taken from a configuration file (-c) and a bad key in one.
+# Fixtures whose header says "; https: yes" (MTA-STS policies) run with a private nginx
+# up (https.sh, serving tests/fixtures/https) and posture-check --https-port PORT
+# --ca-file CA --allow-private --timeout 15 (the slow-body fixture takes the 5 s fetch
+# timeout); "; https: refuse-private" the same without --allow-private, so the
+# loopback policy host must be refused. Without nginx they are skipped (failed if CI).
 # Prints "ok NAME" / "FAIL NAME: ..." per test and a final "N passed, N failed".
 #
 # Environment (from Makefile.am TESTS_ENVIRONMENT): top_srcdir, top_builddir, NSD.
@@ -66,6 +71,17 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-fixtures.XXXXXX")"
 nsd_at_exit 'rm -rf "$WORK"'
 echo "# NSD $("$NSD_BIN" -v 2>&1 | head -n1 | sed 's/^NSD version //') on $RESOLVER (IPv6 ::1: $([ "$NSD_V6" = 1 ] && echo yes || echo no)), zones:$NSD_ZONES"
 
+# nginx for the "; https:" fixtures (stopped at exit through nsd_at_exit).
+# shellcheck source=tests/integration/https.sh
+. "$top_srcdir/tests/integration/https.sh"
+HTTPS_UP=0
+if grep -qE '^[[:space:]]*;[[:space:]]*https:' "$ZONES"/*.zone; then
+	if https_start "$top_srcdir/tests/fixtures/https"; then
+		HTTPS_UP=1
+		echo "# nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///') on 127.0.0.1:$HTTPS_PORT"
+	fi
+fi
+
 passed=0
 failed=0
 
@@ -119,7 +135,7 @@ one_line() {
 
 # Evaluate one fixture zone and check its header's expectations.
 run_fixture() {
-	local zf="$1" zone domains=() sels=() selargs=() s out err res crc why
+	local zf="$1" zone domains=() sels=() selargs=() s out err res crc why https tmo=5
 	zone="$(basename "$zf" .zone)"
 	out="$WORK/$zone.json"
 	err="$WORK/$zone.err"
@@ -133,7 +149,20 @@ run_fixture() {
 	for s in "${sels[@]}"; do
 		selargs+=(--selector "$s")
 	done
-	pc_run "$out" "$err" --resolver "$RESOLVER" --json --timeout 5 "${selargs[@]}" \
+	https="$(sed -n 's/^[[:space:]]*;[[:space:]]*https:[[:space:]]*\([a-z-]*\).*/\1/p' "$zf" | head -n 1)"
+	if [ -n "$https" ]; then
+		if [ "$HTTPS_UP" != 1 ] && [ -n "${CI:-}" ]; then
+			fail "$zone" "needs nginx (Debian package nginx), which did not start"
+			return
+		elif [ "$HTTPS_UP" != 1 ]; then
+			echo "# skip $zone: nginx is not available"
+			return
+		fi
+		selargs+=(--https-port "$HTTPS_PORT" --ca-file "$HTTPS_CA")
+		[ "$https" = refuse-private ] || selargs+=(--allow-private)
+		tmo=15
+	fi
+	pc_run "$out" "$err" --resolver "$RESOLVER" --json --timeout "$tmo" "${selargs[@]}" \
 		"${domains[@]}"
 	if why="$(run_broke "$err")"; then
 		fail "$zone" "$why" - <"$err"

@@ -266,8 +266,11 @@ _pf_write_main_cf() {
 		"milter_default_action = accept" \
 		"milter_protocol = 6" \
 		"smtpd_milters = $milter" \
-		${PF_MAIN_CF_EXTRA+"${PF_MAIN_CF_EXTRA[@]}"} \
 		>/dev/null
+	# The caller's settings last, so they replace ours.
+	if [ -n "${PF_MAIN_CF_EXTRA+set}" ] && [ "${#PF_MAIN_CF_EXTRA[@]}" -gt 0 ]; then
+		"$PF_POSTCONF" -c "$PF_CONF" -e "${PF_MAIN_CF_EXTRA[@]}" >/dev/null
+	fi
 }
 
 # Start smtp-sink on 127.0.0.1:$1; dumps each message into PF_SINK_DIR unless PF_SINK_DUMP=0.

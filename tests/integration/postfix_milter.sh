@@ -7,15 +7,16 @@
 #    through a unix and an inet milter socket arrives with exactly one X-Null-Milter;
 #  - posture-milter, started in the foreground on a generated configuration (Socket,
 #    Resolver 127.0.0.1:NSDPORT, AuthservID test.local, EvaluationTimeout 3, UserID
-#    postfix), attached with smtpd_milters. Messages sent with python3 smtplib, from good.test,
-#    dmarc-p-none.test, mx-null.test, a From that differs from MAIL FROM, and one that
-#    carries forged X-Domain-Posture headers. For each delivered message: exactly one
+#    postfix), attached with smtpd_milters (one smtpd listener per milter, see
+#    postfix.sh). Messages sent with python3 smtplib, from good.test, dmarc-p-none.test,
+#    mx-null.test, a From that differs from MAIL FROM, and one that carries forged
+#    X-Domain-Posture headers (three spellings, one with our authserv-id). For each delivered message: exactly one
 #    X-Domain-Posture per evaluated domain (From first), authserv-id test.local,
 #    domain=, grade= and every family's result word and warn/error codes as posture-check
 #    reports them for the same domain on the same NSD, plus fixed anchors (good.test is
 #    grade A; dmarc-p-none.test has dmarc=weak (DMARC_POLICY_NONE); mx-null.test has
 #    mx=broken (MX_NULL)); lines folded under 78 columns; no forged header left;
-#    the findings logged. The same over an inet milter socket.
+#    the findings logged. A good.test message over an inet milter socket too.
 #  - a dead resolver: posture-milter restarted with a Resolver that never answers and
 #    EvaluationTimeout 2: the message is still delivered within EvaluationTimeout plus a
 #    margin, its header saying temperror.
@@ -112,7 +113,7 @@ if ! pf_start "null-unix=${SOCK_PF[null-unix]}" "null-inet=${SOCK_PF[null-inet]}
 	echo "0 passed, 1 failed"
 	exit 99
 fi
-echo "# NSD on 127.0.0.1:$NSD_PORT; Postfix $("$PF_POSTCONF" -h mail_version) on 127.0.0.1:$PF_PORT and $(for m in "${!PF_PORTS[@]}"; do printf '%s ' "$m:${PF_PORTS[$m]}"; done)-> smtp-sink :$PF_SINK_PORT ($PF_DIR)"
+echo "# NSD on 127.0.0.1:$NSD_PORT; Postfix $("$PF_POSTCONF" -c "$PF_CONF" -h mail_version) on 127.0.0.1:$PF_PORT and $(for m in "${!PF_PORTS[@]}"; do printf '%s ' "$m:${PF_PORTS[$m]}"; done)-> smtp-sink :$PF_SINK_PORT ($PF_DIR)"
 
 # ---- python helpers ----
 

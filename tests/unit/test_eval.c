@@ -77,7 +77,7 @@ static void
 test_eval_refuses_unaskable_names(void **state)
 {
 	static const char *const bad[] = {
-		"a..b", ".a", "has space.example", "back\\slash.example", "",
+		"a..b", ".a", "tab\there.example", "back\\slash.example", "",
 	};
 	struct eval_ctx *ctx = eval_ctx_new("example", NULL, NULL, &limits);
 	char longname[300];
