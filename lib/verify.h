@@ -55,4 +55,17 @@ int posture_verify(struct posture_engine *eng, const struct verify_in *in,
 char *posture_authres_value(const struct verify_in *in, const struct verify_out *out,
 			    const char *authserv_id);
 
+/*
+ * posture-check's view of the same verdicts (report_verify.c). authres is the value
+ * posture_authres_value() made, or NULL. The caller frees the result; NULL on OOM.
+ *   _json(): the "verification" object, {"spf": {...}, "dkim": [...], "dmarc": {...},
+ *            "authentication_results": "<authres unfolded>"}, no newline; every
+ *            string through the JSON escaper
+ *   _text(): SPF, DKIM and DMARC lines and the header, wrapped to 80 columns
+ */
+char *posture_report_verification_json(const struct verify_in *in,
+				       const struct verify_out *out, const char *authres);
+char *posture_report_verification_text(const struct verify_in *in,
+				       const struct verify_out *out, const char *authres);
+
 #endif

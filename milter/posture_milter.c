@@ -274,5 +274,8 @@ main(int argc, char **argv)
 	drain_connections(30);
 	if (rt->cfg.pid_file != NULL)
 		(void)unlink(rt->cfg.pid_file);
+	/* Free what we hold, so leak checkers see only real leaks. */
+	runtime_uninstall();
+	runtime_put(rt);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

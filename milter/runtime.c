@@ -153,6 +153,20 @@ runtime_install(struct runtime *rt)
 		runtime_put(old);
 }
 
+/* Stop using the current runtime (shutdown); it is freed with its last reference. */
+void
+runtime_uninstall(void)
+{
+	struct runtime *old;
+
+	pthread_mutex_lock(&runtime_lock);
+	old = current;
+	current = NULL;
+	pthread_mutex_unlock(&runtime_lock);
+	if (old != NULL)
+		runtime_put(old);
+}
+
 /* Drop a reference; the last one frees. */
 void
 runtime_put(struct runtime *rt)

@@ -38,5 +38,7 @@ struct runtime *runtime_build(const char *config_path, char *err, size_t errlen)
 struct runtime *runtime_current(void);
 void runtime_install(struct runtime *rt);
 void runtime_put(struct runtime *rt);
+/* Shutdown: no runtime is current any more; the last reference frees it. */
+void runtime_uninstall(void);
 
 #endif

@@ -20,11 +20,14 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libc-ares-dev libpsl-dev libidn2-dev libcmocka-dev libssl-dev publicsuffix
 	libmilter-dev
+	libopendkim-dev opendkim-tools	# DKIM verification; opendkim-genkey in tests
 	miltertest	# tests/integration/miltertest.sh: the milter protocol tests
 	nsd python3 clang ca-certificates git
 	postfix swaks	# tests/integration/postfix_milter.sh, scripts/demo.sh, tests/bench
 	python3-spf python3-yaml	# the RFC 7208 test suite and its YAML reader
 	libspf2-dev	# the differential oracle for our SPF evaluator (tests only)
+	libcurl4-openssl-dev	# MTA-STS and BIMI fetches
+	nginx	# the HTTPS test server (tests/integration/https.sh)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )
 
@@ -35,7 +38,7 @@ fi
 
 # The packages with a system service the tests must not start: those not yet installed.
 new_services=()
-for pkg in nsd postfix; do
+for pkg in nsd postfix nginx opendkim; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		new_services+=("$pkg")
 	fi

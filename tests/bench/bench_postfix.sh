@@ -364,7 +364,7 @@ def fmt(v, spec):
     return "–" if v is None else format(v, spec)
 
 print()
-print("| row | msg/s | x none | x null (same socket) | latency ms (median) | added ms | milter CPU ms/msg | milter RSS MB | host busy % | failed runs |")
+print("| row | msg/s | x none | x null (same socket) | latency ms median / mean | added ms (median) | milter CPU ms/msg | milter RSS MB | host busy % | failed runs |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 none_lat = col("none", "lat")
 for row in order:
@@ -375,7 +375,8 @@ for row in order:
     p = peer(row)
     print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
         row, fmt(col(row, "rate"), ".0f"), fmt(ratio(row, "none"), ".2f"),
-        fmt(ratio(row, p) if p else None, ".2f"), fmt(lat, ".2f"), fmt(added, "+.2f"),
+        fmt(ratio(row, p) if p else None, ".2f"),
+        fmt(lat, ".2f") + " / " + fmt(col(row, "latmean"), ".2f"), fmt(added, "+.2f"),
         "–" if row == "none" else fmt(col(row, "cpu"), ".3f"),
         "–" if row == "none" else fmt(rss / 1024 if rss else None, ".1f"),
         fmt(col(row, "busy"), ".0f"), failed))

@@ -44,7 +44,7 @@ fi
 
 cflags="-g -O1 -std=c11 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I$top/lib -D_POSIX_C_SOURCE=200809L"
 ldflags="-fsanitize=fuzzer,address,undefined"
-libs="$(pkg-config --libs libpsl libidn2 libcrypto 2>/dev/null || echo -lpsl -lidn2 -lcrypto) -lpthread"
+libs="$(pkg-config --libs libpsl libidn2 libcrypto opendkim 2>/dev/null || echo -lpsl -lidn2 -lcrypto -lopendkim) -lpthread"
 
 mkdir -p "$out/obj"
 rm -f "$out/libposture-fuzz.a" "$out"/obj/*.o

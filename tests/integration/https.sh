@@ -6,13 +6,14 @@
 #   https_start HOSTDIR   make a test CA and one certificate per host (openssl), write an
 #                         nginx.conf in a temp dir, start nginx (daemon off, in the
 #                         background) on a free high port of 127.0.0.1, wait until it
-#                         accepts TLS connections (bounded, ~10 s). Sets HTTPS_PORT,
-#                         HTTPS_DIR, HTTPS_CA (the CA certificate file), HTTPS_PID.
+#                         accepts TLS connections (bounded, ~10 s); on ::1 as well when
+#                         this host has IPv6 on loopback. Sets HTTPS_PORT, HTTPS_DIR,
+#                         HTTPS_CA (the CA certificate file), HTTPS_PID, HTTPS_V6 (1/0).
 #                         Stops nginx at exit: through nsd.sh's nsd_at_exit when that
 #                         library is loaded (its EXIT trap runs ours), else its own trap.
 #   https_stop            stop nginx and remove the temp dir (safe to call twice)
 # or run it: `bash https.sh run CMD ARGS...` starts nginx on tests/fixtures/https, runs
-# CMD with HTTPS_PORT, HTTPS_CA and HTTPS_DIR exported, stops nginx and exits with
+# CMD with HTTPS_PORT, HTTPS_CA, HTTPS_DIR and HTTPS_V6 exported, stops nginx and exits with
 # CMD's status (77 when nginx or openssl is missing and CI is not set).
 #
 # Fixture layout: HOSTDIR/<host>/ per virtual host (its name is the server_name and
@@ -40,6 +41,7 @@ HTTPS_PORT=""
 HTTPS_DIR=""
 HTTPS_CA=""
 HTTPS_PID=""
+HTTPS_V6=0
 
 # Print a message on stderr, prefixed so it stands out in test logs.
 _https_say() {
@@ -126,6 +128,9 @@ _https_write_conf() {
 		echo "	ssl_protocols TLSv1.2 TLSv1.3;"
 		echo "	server {"
 		echo "		listen 127.0.0.1:$port ssl default_server;"
+		if [ "$HTTPS_V6" = 1 ]; then
+			echo "		listen [::1]:$port ssl default_server;"
+		fi
 		echo "		server_name _;"
 		echo "		ssl_certificate $HTTPS_DIR/certs/default.pem;"
 		echo "		ssl_certificate_key $HTTPS_DIR/certs/default.key;"
@@ -135,6 +140,9 @@ _https_write_conf() {
 			host="$(basename "$h")"
 			echo "	server {"
 			echo "		listen 127.0.0.1:$port ssl;"
+			if [ "$HTTPS_V6" = 1 ]; then
+				echo "		listen [::1]:$port ssl;"
+			fi
 			echo "		server_name $host;"
 			echo "		ssl_certificate $HTTPS_DIR/certs/$host.pem;"
 			echo "		ssl_certificate_key $HTTPS_DIR/certs/$host.key;"
@@ -213,6 +221,10 @@ https_start() {
 		fi
 	done
 	_https_shared_files
+	if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' \
+		2>/dev/null; then
+		HTTPS_V6=1
+	fi
 	for try in 1 2 3; do
 		port="$(_https_free_port)"
 		[ -n "$port" ] || { _https_say "no free port"; return 1; }
@@ -264,7 +276,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		echo "FAIL: nginx did not start"
 		exit 99
 	fi
-	export HTTPS_PORT HTTPS_CA HTTPS_DIR
+	export HTTPS_PORT HTTPS_CA HTTPS_DIR HTTPS_V6
 	"$@"
 	exit $?
 fi

@@ -76,6 +76,11 @@ function T.connect(ip, host)
 	local conn = mt.connect(socket, 20, 0.25)
 	T.check(conn ~= nil, "mt.connect(%s) failed", socket)
 	T.ok(mt.conninfo(conn, host or "client.example", ip or "192.0.2.10"), "mt.conninfo")
+	-- HELO now, when the milter takes it: miltertest would send it implicitly at the
+	-- first MAIL FROM, after T.send's MAIL macros, and HELO discards those.
+	if not mt.test_option(conn, SMFIP_NOHELO) then
+		T.ok(mt.helo(conn, host or "client.example"), "mt.helo")
+	end
 	return conn
 end
 

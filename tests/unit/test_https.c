@@ -419,6 +419,32 @@ test_parallel_fetches_do_not_wait_for_each_other(void **state)
 	https_result_clear(&res[2]);
 }
 
+/*
+ * An IPv6 address is pinned too ([::1] in CURLOPT_RESOLVE): fetched when nginx
+ * listens on ::1, else a connection failure (never a name lookup of ours).
+ */
+static void
+test_ipv6_address_is_pinned(void **state)
+{
+	struct https_request req;
+	struct https_result r;
+	const char *v6 = getenv("HTTPS_V6");
+	char url[300];
+
+	(void)state;
+	make_req(&req, url, sizeof(url), "mta-sts.sts-good.test");
+	inet_pton(AF_INET6, "::1", req.addrs[0]);
+	req.addr_lens[0] = 16;
+	https_fetch(&opts, &req, &r, 0);
+	if (v6 != NULL && strcmp(v6, "1") == 0) {
+		assert_int_equal(r.status, 200);
+		assert_string_equal(r.address, "::1");
+	} else {
+		assert_int_equal(r.status, HTTPS_ERR_CONNECT);
+	}
+	https_result_clear(&r);
+}
+
 /* HTTPSPort applies to URLs naming no port; a URL's own port wins. */
 static void
 test_port_override(void **state)
@@ -571,6 +597,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_closed_port_is_a_connect_error),
 		cmocka_unit_test(test_proxy_variables_are_ignored),
 		cmocka_unit_test(test_parallel_fetches_do_not_wait_for_each_other),
+		cmocka_unit_test(test_ipv6_address_is_pinned),
 		cmocka_unit_test(test_port_override),
 		cmocka_unit_test(test_fetch_table_round_cache_and_lifetime),
 		cmocka_unit_test(test_fetch_table_budget_and_deadline),
