@@ -153,9 +153,10 @@ gunzip(const uint8_t *in, size_t len, size_t max, uint8_t **out, size_t *outlen)
 		return 0;
 	}
 	free(buf);
+	/* Output beyond max (whether or not the stream ended): too large. Else corrupt. */
+	zrc = *outlen > max || (zrc == Z_BUF_ERROR && zs.avail_out == 0) ? 1 : -1;
 	*outlen = 0;
-	/* Output full with input left: more than max. Anything else: corrupt or cut. */
-	return zrc == Z_BUF_ERROR && zs.avail_out == 0 ? 1 : -1;
+	return zrc;
 }
 
 /* The SVG bytes of a document, inflated when gzip. */
@@ -313,7 +314,7 @@ check_root(const xmlNode *root, struct bimi_svg_result *out)
 		if (!parse_viewbox(v, box) || box[2] <= 0 || box[3] <= 0)
 			add_issue_s(out, BIMI_SVG_NOT_SQUARE, v, "the viewBox is not four numbers "
 			    "with a positive width and height (SVG Tiny 1.2 7.7)");
-		else if (fabs(box[2] - box[3]) > 1e-9 * fmax(box[2], box[3]))
+		else if (box[2] - box[3] > 1e-9 * box[2] || box[3] - box[2] > 1e-9 * box[3])
 			add_issue_s(out, BIMI_SVG_NOT_SQUARE, v, "the viewBox is not square: "
 			    "BIMI logos are square (" SEC_PS ")");
 		return;

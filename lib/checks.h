@@ -15,5 +15,6 @@ enum check_status check_dkim(struct eval_ctx *ctx);	/* check_dkim.c */
 enum check_status check_dmarc(struct eval_ctx *ctx);	/* check_dmarc.c */
 enum check_status check_mtasts(struct eval_ctx *ctx);	/* check_mtasts.c */
 enum check_status check_tlsrpt(struct eval_ctx *ctx);	/* check_tlsrpt.c */
+enum check_status check_bimi(struct eval_ctx *ctx);	/* check_bimi.c */
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <libpsl.h>
 
+#include "bimi_evidence.h"
 #include "cache.h"
 #include "config.h"
 #include "dns.h"
@@ -31,6 +32,7 @@ struct posture_engine {
 	struct cache *cache;		/* borrowed, may be NULL */
 	struct https_options https;	/* ca_file points at ca_file below */
 	char *ca_file;			/* owned copy of opts->ca_file, or NULL */
+	struct bimi_anchors *bimi_anchors; /* owned: BIMITrustAnchors, or NULL */
 };
 
 /* Fill opts with the defaults. */
@@ -92,8 +94,16 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 		return NULL;
 	}
 	eng->https.ca_file = eng->ca_file;
+	eng->opts.bimi_trust_anchors = NULL;
+	if (opts->bimi_trust_anchors != NULL && (eng->bimi_anchors =
+	    bimi_anchors_load(opts->bimi_trust_anchors, err, errlen)) == NULL) {
+		free(eng->ca_file);
+		free(eng);
+		return NULL;
+	}
 	eng->psl = psl_open(opts->psl_file, err, errlen);
 	if (eng->psl == NULL) {
+		bimi_anchors_free(eng->bimi_anchors);
 		free(eng->ca_file);
 		free(eng);
 		return NULL;
@@ -106,6 +116,7 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 	eng->res = dns_resolver_new(&rc, err, errlen);
 	if (eng->res == NULL) {
 		psl_free(eng->psl);
+		bimi_anchors_free(eng->bimi_anchors);
 		free(eng->ca_file);
 		free(eng);
 		return NULL;
@@ -121,6 +132,7 @@ posture_engine_free(struct posture_engine *eng)
 		return;
 	dns_resolver_free(eng->res);
 	psl_free(eng->psl);
+	bimi_anchors_free(eng->bimi_anchors);
 	free(eng->ca_file);
 	free(eng);
 }
@@ -207,6 +219,7 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 		return eval_failed(domain, "out of memory");
 	eval_set_cache(ctx, eng->cache);
 	eval_set_https(ctx, &eng->https);
+	eval_set_bimi_anchors(ctx, eng->bimi_anchors);
 	for (i = 0; i < nselectors; i++)
 		if (eval_add_selector(ctx, selectors[i]) < 0) {
 			eval_ctx_free(ctx);

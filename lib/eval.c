@@ -63,6 +63,7 @@ struct eval_ctx {
 
 	struct eval_fetches *fetches;	/* owned, made at the first eval_fetch() */
 	const struct https_options *https; /* borrowed, may be NULL */
+	const struct bimi_anchors *bimi_anchors; /* borrowed, may be NULL */
 };
 
 /* The checks this build has, in report order. */
@@ -76,6 +77,7 @@ static const struct {
 	{ PF_DMARC, check_dmarc },
 	{ PF_MTASTS, check_mtasts },
 	{ PF_TLSRPT, check_tlsrpt },
+	{ PF_BIMI, check_bimi },
 };
 
 /* Whether this build has a check for the family. */
@@ -300,6 +302,20 @@ void
 eval_set_https(struct eval_ctx *ctx, const struct https_options *opts)
 {
 	ctx->https = opts;
+}
+
+/* BIMI trust anchors for this context (check_bimi.c reads them). */
+void
+eval_set_bimi_anchors(struct eval_ctx *ctx, const struct bimi_anchors *anchors)
+{
+	ctx->bimi_anchors = anchors;
+}
+
+/* The BIMI trust anchors, or NULL when none are configured. */
+const struct bimi_anchors *
+eval_bimi_anchors(const struct eval_ctx *ctx)
+{
+	return ctx->bimi_anchors;
 }
 
 /* The fetches table, made on first use; NULL (and oom) when out of memory. */

@@ -122,6 +122,15 @@ const struct eval_doc *eval_fetch(struct eval_ctx *ctx, const struct eval_fetch_
 int eval_add_fetch(struct eval_ctx *ctx, const char *url, const struct https_result *r,
 		   const char *id, uint32_t ttl_s);
 
+/*
+ * BIMI mark-certificate trust anchors (bimi_evidence.h; BIMITrustAnchors), borrowed:
+ * they must outlive the context. NULL (the default): none configured, so BIMI evidence
+ * chains are reported as not checked.
+ */
+struct bimi_anchors;
+void eval_set_bimi_anchors(struct eval_ctx *ctx, const struct bimi_anchors *anchors);
+const struct bimi_anchors *eval_bimi_anchors(const struct eval_ctx *ctx);
+
 /* Raise a finding for the running check's family, at the code's default severity. */
 void eval_finding(struct eval_ctx *ctx, enum posture_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

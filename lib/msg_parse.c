@@ -71,33 +71,33 @@ mbox_line(const char *p, size_t len)
 	return next;
 }
 
-/* Copy the raw value unfolded and trimmed into a new string. */
+/* Copy the raw value unfolded, then trimmed of WSP at both ends, into a new string. */
 static int
 unfold(struct msg_field *f)
 {
-	size_t i = 0, n = f->raw_len, o = 0, cap;
+	size_t i, n = f->raw_len, o = 0, cap;
 	const char *r = f->raw;
 
-	while (i < n && is_wsp((unsigned char)r[i]))
-		i++;
-	while (n > i && is_wsp((unsigned char)r[n - 1]))
-		n--;
-	cap = n - i < MSG_PARSE_MAX_VALUE ? n - i : MSG_PARSE_MAX_VALUE;
+	cap = n < MSG_PARSE_MAX_VALUE ? n : MSG_PARSE_MAX_VALUE;
 	f->value = malloc(cap + 1);
 	if (f->value == NULL)
 		return -1;
-	for (; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		/* Inside a field every line break is a fold: drop CRLF or LF, keep the WSP. */
 		if (r[i] == '\r' && i + 1 < n && r[i + 1] == '\n')
 			continue;
 		if (r[i] == '\n')
 			continue;
+		if (o == 0 && is_wsp((unsigned char)r[i]))
+			continue;	/* leading WSP, before or after a fold */
 		if (o == cap) {
 			f->value_cut = true;
 			break;
 		}
 		f->value[o++] = r[i];
 	}
+	while (o > 0 && is_wsp((unsigned char)f->value[o - 1]))
+		o--;
 	f->value[o] = '\0';
 	f->value_len = o;
 	return 0;

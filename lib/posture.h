@@ -84,6 +84,9 @@ struct posture_options {
 	unsigned https_port;		/* HTTPSPort, for URLs naming no port; default 443 */
 	const char *ca_file;		/* CAFile (copied); NULL: the system's CA store */
 	bool allow_private;		/* AllowPrivateAddresses: tests only; default no */
+	/* BIMITrustAnchors: PEM mark-certificate CAs, loaded at engine creation (a bad
+	 * file fails it); NULL: BIMI evidence chains are reported as not checked. */
+	const char *bimi_trust_anchors;
 };
 
 struct posture_engine;

@@ -284,8 +284,9 @@ text_spf(struct pt_sb *sb, const struct verify_in *in, const struct verify_out *
 			pt_sb_append(&t, ": ");
 			text_value(&t, out->spf.reason);
 		}
-		pt_sb_printf(&t, " (%u DNS term%s)", out->spf.lookups,
-		    out->spf.lookups == 1 ? "" : "s");
+		if (out->spf.lookups > 0)
+			pt_sb_printf(&t, " (%u DNS term%s, RFC 7208 4.6.4)", out->spf.lookups,
+			    out->spf.lookups == 1 ? "" : "s");
 	}
 	s = pt_sb_take(&t);
 	if (s != NULL)

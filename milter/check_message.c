@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "check_message.h"
@@ -107,11 +108,9 @@ read_message(struct check_message *cm, char *err, size_t errlen)
 			cap = cap * 2 > CHECK_MESSAGE_MAX_BYTES + 1 ? CHECK_MESSAGE_MAX_BYTES + 1 :
 			    cap * 2;
 			grown = realloc(cm->data, cap);
-			if (grown == NULL) {
+			if (grown == NULL)
 				free(cm->data);
-				cm->data = NULL;
-			}
-			cm->data = grown;
+			cm->data = grown;	/* NULL ends the loop: out of memory */
 		}
 	}
 	if (cm->data == NULL)
@@ -386,4 +385,366 @@ check_message_free(struct check_message *cm)
 	free(cm);
 }
 
-#include "check_message_run.inc"
+/* What one run holds between its steps. */
+struct run {
+	struct check_message *cm;
+	struct dkim_verify_lib *lib;	/* owned */
+	struct dkim_verify *dkim;	/* owned; its results live as long */
+	struct verify_in in;
+	struct verify_out out;
+	char *authres;			/* owned: the header value, folded */
+	const char *domains[MAX_DOMAINS + 1];	/* borrowed from cm */
+	struct posture_eval *evs[MAX_DOMAINS + 1];	/* owned */
+	size_t ndomains;
+};
+
+/* DKIM over the message, its keys through the engine (as the milter's runtime does). */
+static int
+run_dkim(struct run *r, struct posture_engine *eng)
+{
+	struct check_message *cm = r->cm;
+	struct dkim_verify_config dc;
+	char err[256];
+
+	dkim_verify_config_init(&dc);
+	if (cm->o.max_signatures > 0)
+		dc.max_signatures = cm->o.max_signatures;
+	dc.key_timeout_ms = cm->o.timeout_ms;
+	dc.lookup = dkim_verify_engine_lookup;
+	dc.lookup_arg = eng;
+	r->lib = dkim_verify_lib_new(&dc, err, sizeof(err));
+	if (r->lib == NULL) {
+		fprintf(stderr, "posture-check: DKIM: %s\n", err);
+		return -1;
+	}
+	r->dkim = dkim_verify_new(r->lib, "posture-check");
+	if (r->dkim == NULL) {
+		fprintf(stderr, "posture-check: DKIM: out of memory\n");
+		return -1;
+	}
+	/* LF or CRLF: dkim_verify_message() hands libopendkim CRLF either way. */
+	r->in.dkim = dkim_verify_message(r->dkim, cm->data + cm->msg.header_start,
+	    cm->len - cm->msg.header_start);
+	return 0;
+}
+
+/* Selectors for one domain: --selector, Selectors domain:s, and verified signatures'. */
+static size_t
+selectors_for(const struct run *r, const char *domain, const char **out, size_t max)
+{
+	const struct check_message_opts *o = &r->cm->o;
+	const struct dkim_verify_results *dr = r->in.dkim;
+	size_t i, j, n = 0, dlen = strlen(domain);
+	const char *cand, *colon, *why;
+	char d[256];
+
+	for (i = 0; i < o->nselectors + o->ndomain_selectors + (dr ? dr->nsigs : 0); i++) {
+		if (i < o->nselectors) {
+			cand = o->selectors[i];
+		} else if (i < o->nselectors + o->ndomain_selectors) {
+			cand = o->domain_selectors[i - o->nselectors];
+			colon = strchr(cand, ':');
+			if (colon == NULL || (size_t)(colon - cand) != dlen ||
+			    strncasecmp(cand, domain, dlen) != 0)
+				continue;
+			cand = colon + 1;
+		} else {
+			const struct dkim_verify_sig *s = &dr->sigs[i - o->nselectors -
+			    o->ndomain_selectors];
+
+			/* Only signatures that verified teach a selector (DESIGN.md). */
+			if (!s->verified || s->selector[0] == '\0' ||
+			    posture_name_normalize(s->domain, d, sizeof(d), &why) < 0 ||
+			    strcmp(d, domain) != 0)
+				continue;
+			cand = s->selector;
+		}
+		for (j = 0; j < n; j++)
+			if (strcmp(out[j], cand) == 0)
+				break;
+		if (j == n && n < max)
+			out[n++] = cand;
+	}
+	return n;
+}
+
+/* The From domains, then MAIL FROM's when it differs; each evaluated. 0, 1, -1 (OOM). */
+static int
+run_domains(struct run *r, struct posture_engine *eng)
+{
+	struct check_message *cm = r->cm;
+	const struct dkim_verify_results *dr = r->in.dkim;
+	size_t i, max, nsel;
+	const char **sel;
+	int status = 0;
+
+	for (i = 0; i < cm->nauthor; i++)
+		r->domains[r->ndomains++] = cm->author[i];
+	for (i = 0; i < cm->nauthor; i++)
+		if (strcmp(cm->author[i], cm->envelope) == 0)
+			break;
+	if (cm->envelope[0] && i == cm->nauthor)
+		r->domains[r->ndomains++] = cm->envelope;
+	max = cm->o.nselectors + cm->o.ndomain_selectors + (dr ? dr->nsigs : 0) + 1;
+	sel = calloc(max, sizeof(*sel));
+	if (sel == NULL) {
+		fprintf(stderr, "posture-check: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < r->ndomains; i++) {
+		nsel = selectors_for(r, r->domains[i], sel, max);
+		r->evs[i] = posture_evaluate(eng, r->domains[i], sel, nsel);
+		if (r->evs[i] == NULL) {
+			fprintf(stderr, "posture-check: out of memory\n");
+			r->ndomains = i;	/* those evaluated are freed by the caller */
+			status = -1;
+			break;
+		}
+		if (r->evs[i]->error != NULL) {
+			fprintf(stderr, "posture-check: %s: not evaluated: %s\n",
+			    r->evs[i]->domain[0] ? r->evs[i]->domain : r->evs[i]->input,
+			    r->evs[i]->error);
+			status = 1;
+		}
+	}
+	free(sel);
+	return status;
+}
+
+/* The "message" object: what was read and assumed. */
+static void
+json_message(struct pt_sb *sb, const struct check_message *cm)
+{
+	size_t i;
+
+	pt_sb_append(sb, "{\"file\": ");
+	pt_sb_append_json(sb, cm->o.path);
+	pt_sb_printf(sb, ", \"bytes\": %zu, \"client_ip\": ", cm->len);
+	pt_sb_append_json(sb, cm->ip_text);
+	pt_sb_append(sb, ", \"helo\": ");
+	if (cm->o.helo)
+		pt_sb_append_json(sb, cm->o.helo);
+	else
+		pt_sb_append(sb, "null");
+	pt_sb_append(sb, ", \"mail_from\": ");
+	pt_sb_append_json(sb, cm->mail_from);
+	pt_sb_printf(sb, ", \"mail_from_source\": \"%s\", \"mail_from_domain\": ",
+	    cm->mail_from_source);
+	if (cm->envelope[0])
+		pt_sb_append_json(sb, cm->envelope);
+	else
+		pt_sb_append(sb, "null");
+	pt_sb_printf(sb, ", \"from_fields\": %zu, \"from_domains\": [", cm->from_fields);
+	for (i = 0; i < cm->nauthor; i++) {
+		pt_sb_append(sb, i ? ", " : "");
+		pt_sb_append_json(sb, cm->author[i]);
+	}
+	pt_sb_append(sb, "], \"notes\": [");
+	for (i = 0; i < cm->nnotes; i++) {
+		pt_sb_append(sb, i ? ", " : "");
+		pt_sb_append_json(sb, cm->notes[i]);
+	}
+	pt_sb_append(sb, "]}");
+}
+
+/* The JSON report: the domains' objects, the verification in the first. */
+static int
+print_json(const struct run *r)
+{
+	size_t i, n, nobj = r->ndomains ? r->ndomains : 1;
+	struct pt_sb sb;
+	char *ver, *one, *out;
+	bool bad = false;
+
+	ver = posture_report_verification_json(&r->in, &r->out, r->authres);
+	if (ver == NULL)
+		return -1;
+	pt_sb_init(&sb);
+	if (nobj > 1)
+		pt_sb_append(&sb, "[");
+	for (i = 0; i < nobj && !bad; i++) {
+		one = r->ndomains ? posture_report_json((const struct posture_eval *const *)
+		    &r->evs[i], 1) : strdup("{\"domain\": null}");
+		n = one ? strlen(one) : 0;
+		while (n > 0 && one[n - 1] == '\n')
+			n--;
+		/* One object ends with its closing brace (report_json.c): add before it. */
+		if (n == 0 || one[n - 1] != '}') {
+			bad = true;
+		} else {
+			pt_sb_append(&sb, i ? ",\n " : "");
+			pt_sb_appendn(&sb, one, i ? n : n - 1);
+		}
+		if (i == 0 && !bad) {
+			pt_sb_append(&sb, ", \"verification\": ");
+			pt_sb_append(&sb, ver);
+			pt_sb_append(&sb, ", \"message\": ");
+			json_message(&sb, r->cm);
+			pt_sb_append(&sb, "}");
+		}
+		free(one);
+	}
+	if (nobj > 1)
+		pt_sb_append(&sb, "]");
+	pt_sb_append(&sb, "\n");
+	free(ver);
+	out = pt_sb_take(&sb);
+	if (out == NULL || bad) {
+		free(out);
+		return -1;
+	}
+	fputs(out, stdout);
+	free(out);
+	return 0;
+}
+
+/* "Label:   text", wrapped at word boundaries to WIDTH under the text. */
+static void
+text_field(struct pt_sb *sb, const char *label, const char *text)
+{
+	static const char indent[] = "         ";	/* 9 columns */
+	size_t width = WIDTH - (sizeof(indent) - 1), len, cut;
+
+	pt_sb_printf(sb, "%-8s ", label);
+	while (*text) {
+		len = strlen(text);
+		if (len <= width) {
+			cut = len;
+		} else {
+			cut = width;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = width;
+		}
+		pt_sb_appendn(sb, text, cut);
+		pt_sb_append(sb, "\n");
+		text += cut;
+		while (*text == ' ')
+			text++;
+		if (*text)
+			pt_sb_append(sb, indent);
+	}
+}
+
+/* The text report: the message, the verification, then each domain's report. */
+static int
+print_text(const struct run *r)
+{
+	const struct check_message *cm = r->cm;
+	char file[300], line[1200];
+	struct pt_sb sb, from;
+	char *ver, *froms, *out, *dom;
+	size_t i;
+
+	pt_sb_init(&sb);
+	sanitize(file, sizeof(file), cm->o.path, strlen(cm->o.path), 200);
+	snprintf(line, sizeof(line), "%s, %zu bytes", strcmp(cm->o.path, "-") ? file :
+	    "standard input", cm->len);
+	text_field(&sb, "Message:", line);
+	snprintf(line, sizeof(line), "%s, %s%s, MAIL FROM %s (%s)", cm->ip_text,
+	    cm->o.helo ? "HELO " : "no HELO", cm->o.helo ? cm->o.helo : "", cm->mail_from,
+	    strcmp(cm->mail_from_source, "option") == 0 ? "--mail-from" :
+	    strcmp(cm->mail_from_source, "return-path") == 0 ? "Return-Path" : "null sender");
+	text_field(&sb, "Client:", line);
+	pt_sb_init(&from);
+	for (i = 0; i < cm->nauthor; i++)
+		pt_sb_printf(&from, "%s%s", i ? ", " : "", cm->author[i]);
+	if (cm->nauthor == 0)
+		pt_sb_append(&from, "no author domain");
+	froms = pt_sb_take(&from);
+	if (froms != NULL)
+		text_field(&sb, "From:", froms);
+	free(froms);
+	for (i = 0; i < cm->nnotes; i++)
+		text_field(&sb, "Note:", cm->notes[i]);
+	ver = posture_report_verification_text(&r->in, &r->out, r->authres);
+	if (ver == NULL) {
+		pt_sb_free(&sb);
+		return -1;
+	}
+	pt_sb_printf(&sb, "\n%s", ver);
+	free(ver);
+	for (i = 0; i < r->ndomains; i++) {
+		if (r->evs[i]->error != NULL)
+			continue;
+		dom = posture_report_text(r->evs[i]);
+		if (dom == NULL) {
+			pt_sb_free(&sb);
+			return -1;
+		}
+		pt_sb_printf(&sb, "\n%s", dom);
+		free(dom);
+	}
+	out = pt_sb_take(&sb);
+	if (out == NULL)
+		return -1;
+	fputs(out, stdout);
+	free(out);
+	return 0;
+}
+
+/* Whether some verdict is a temporary error (a lookup failed or ran out of time). */
+static bool
+verification_incomplete(const struct run *r)
+{
+	return (r->out.spf_done && r->out.spf.result == SPF_R_TEMPERROR) ||
+	    (r->in.dkim != NULL && r->in.dkim->summary == DKIM_VERIFY_TEMPERROR) ||
+	    (r->out.dmarc_done && r->out.dmarc.result == DMARC_V_TEMPERROR);
+}
+
+/* Verify, evaluate, print. */
+int
+check_message_run(struct check_message *cm, struct posture_engine *eng)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	int status = 1;
+	size_t i;
+
+	if (r == NULL) {
+		fprintf(stderr, "posture-check: out of memory\n");
+		return 1;
+	}
+	r->cm = cm;
+	if (run_dkim(r, eng) < 0)
+		goto done;
+	memcpy(r->in.ip, cm->ip, sizeof(r->in.ip));
+	r->in.iplen = cm->iplen;
+	r->in.helo = cm->o.helo;
+	r->in.mail_from = cm->mail_from;
+	r->in.nfrom_domains = cm->nfrom_domains;
+	r->in.from_domain = cm->nfrom_domains == 1 ? cm->author[0] : NULL;
+	if (posture_verify(eng, &r->in, &r->out, cm->o.timeout_ms) < 0 ||
+	    (r->authres = posture_authres_value(&r->in, &r->out, cm->authserv_id)) == NULL) {
+		fprintf(stderr, "posture-check: out of memory\n");
+		goto done;
+	}
+	status = 0;
+	if (verification_incomplete(r)) {
+		fprintf(stderr, "posture-check: verification incomplete: a DNS lookup failed "
+		    "or timed out (temperror)\n");
+		status = 1;
+	}
+	switch (run_domains(r, eng)) {
+	case 0:
+		break;
+	case 1:
+		status = 1;
+		break;
+	default:
+		status = 1;
+		goto done;
+	}
+	if ((cm->o.json ? print_json(r) : print_text(r)) < 0) {
+		fprintf(stderr, "posture-check: out of memory\n");
+		status = 1;
+	}
+done:
+	for (i = 0; i < r->ndomains; i++)
+		posture_eval_free(r->evs[i]);
+	free(r->authres);
+	dkim_verify_free(r->dkim);
+	dkim_verify_lib_free(r->lib);
+	free(r);
+	return status;
+}

@@ -4,7 +4,8 @@
  * A thin layer over libposture: options, then posture_evaluate() per domain, then
  * the text or JSON report. Exit 0 when every domain was evaluated (whatever the
  * grades), 1 when some could not be (the others are still reported), 2 on bad usage
- * with a one-line reason (DESIGN.md, Interfaces).
+ * with a one-line reason (DESIGN.md, Interfaces). Message mode (--message FILE
+ * --client-ip IP) lives in check_message.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "check_message.h"
 #include "config.h"
 #include "pm_config.h"
 #include "posture.h"
@@ -23,7 +25,8 @@
 
 enum {
 	OPT_RESOLVER = 256, OPT_SELECTOR, OPT_JSON, OPT_HTTPS_PORT, OPT_CA_FILE,
-	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_ALLOW_PRIVATE
+	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_ALLOW_PRIVATE,
+	OPT_BIMI_ANCHORS
 };
 
 static const struct option long_options[] = {
@@ -33,6 +36,7 @@ static const struct option long_options[] = {
 	{ "https-port",	required_argument, NULL, OPT_HTTPS_PORT },
 	{ "ca-file",	required_argument, NULL, OPT_CA_FILE },
 	{ "allow-private", no_argument,   NULL, OPT_ALLOW_PRIVATE },
+	{ "bimi-trust-anchors", required_argument, NULL, OPT_BIMI_ANCHORS },
 	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
 	{ "message",	required_argument, NULL, OPT_MESSAGE },
 	{ "client-ip",	required_argument, NULL, OPT_CLIENT_IP },
@@ -49,7 +53,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: posture-check [options] DOMAIN...\n"
-	    "Evaluate what each DOMAIN publishes for mail and report what is wrong.\n\n"
+	    "       posture-check [options] --message FILE --client-ip IP [--helo NAME]\n"
+	    "                     [--mail-from ADDR]\n"
+	    "Evaluate what each DOMAIN publishes for mail and report what is wrong; or\n"
+	    "verify one message (SPF, DKIM, DMARC) and evaluate its domains.\n\n"
 	    "  -c FILE               read Resolver, DNSTimeout, ... from posture-milter.conf\n"
 	    "  --resolver HOST:PORT  DNS server to ask (repeatable; IPv6 as [::1]:5300);\n"
 	    "                        default: the servers of /etc/resolv.conf\n"
@@ -59,9 +66,17 @@ usage(FILE *f)
 	    "  --https-port N        port for MTA-STS and BIMI fetches (default 443)\n"
 	    "  --ca-file FILE        CA certificates for MTA-STS and BIMI fetches\n"
 	    "  --allow-private       tests only: fetch from private and loopback addresses\n"
+	    "  --bimi-trust-anchors FILE  PEM mark-certificate CAs for BIMI evidence; without\n"
+	    "                        it evidence chains are reported as not checked\n"
+	    "  --message FILE        the message to verify (\"-\": standard input)\n"
+	    "  --client-ip IP        the address it came from (required with --message)\n"
+	    "  --helo NAME           the HELO/EHLO name given\n"
+	    "  --mail-from ADDR      the MAIL FROM address (\"<>\": null sender); default:\n"
+	    "                        the Return-Path field, else the null sender\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n\n"
-	    "Exit status: 0 every domain evaluated, 1 some could not be, 2 bad usage.\n");
+	    "Exit status: 0 every domain evaluated (and the message verified), 1 some\n"
+	    "could not be, 2 bad usage.\n");
 }
 
 /* Complain about usage in one line and exit 2. */
@@ -102,8 +117,10 @@ main(int argc, char **argv)
 	const char *config_path = NULL, *dsel[PM_MAX_LIST + MAX_LIST];
 	size_t nresolvers = 0, nselectors = 0, ndomains, i, j, ndsel;
 	unsigned timeout_ms = 0, https_port = 0;
-	const char *ca_file = NULL;
+	const char *ca_file = NULL, *bimi_anchors = NULL;
 	bool allow_private = false;
+	struct check_message_opts mo;
+	struct check_message *cm = NULL;
 	struct posture_options opts;
 	struct pm_config cfg;
 	struct posture_engine *eng;
@@ -115,6 +132,7 @@ main(int argc, char **argv)
 
 	posture_options_init(&opts);
 	pm_config_init(&cfg);
+	memset(&mo, 0, sizeof(mo));
 	while ((c = getopt_long(argc, argv, "c:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -145,12 +163,21 @@ main(int argc, char **argv)
 		case OPT_ALLOW_PRIVATE:
 			allow_private = true;
 			break;
+		case OPT_BIMI_ANCHORS:
+			bimi_anchors = optarg;
+			break;
 		case OPT_MESSAGE:
+			mo.path = optarg;
+			break;
 		case OPT_CLIENT_IP:
+			mo.client_ip = optarg;
+			break;
 		case OPT_HELO:
+			mo.helo = optarg;
+			break;
 		case OPT_MAIL_FROM:
-			usage_error("%s: message verification is not built yet",
-			    argv[optind - 1]);
+			mo.mail_from = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -163,7 +190,13 @@ main(int argc, char **argv)
 		}
 	}
 	ndomains = (size_t)(argc - optind);
-	if (ndomains == 0)
+	if (mo.path != NULL && mo.client_ip == NULL)
+		usage_error("--message needs --client-ip, the address the message came from");
+	if (mo.path == NULL && (mo.client_ip || mo.helo || mo.mail_from))
+		usage_error("--client-ip, --helo and --mail-from go with --message FILE");
+	if (mo.path != NULL && ndomains > 0)
+		usage_error("--message takes no DOMAIN: its domains are evaluated");
+	if (ndomains == 0 && mo.path == NULL)
 		usage_error("no domain given");
 	/* Every name is checked before anything is looked up. */
 	for (i = 0; i < ndomains; i++)
@@ -189,16 +222,41 @@ main(int argc, char **argv)
 	opts.https_port = https_port ? https_port : cfg.https_port;
 	opts.ca_file = ca_file ? ca_file : cfg.ca_file;
 	opts.allow_private = allow_private || cfg.allow_private_addresses;
+	opts.bimi_trust_anchors = bimi_anchors ? bimi_anchors : cfg.bimi_trust_anchors;
 	/* Two tries must fit in the evaluation's time. */
 	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
 		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;
 	opts.resolvers = resolvers;
 	opts.nresolvers = nresolvers;
+	if (mo.path != NULL) {
+		mo.authserv_id = cfg.authserv_id;
+		mo.max_signatures = cfg.max_signatures;
+		mo.timeout_ms = opts.evaluation_timeout_ms;
+		mo.json = json;
+		mo.selectors = selectors;
+		mo.nselectors = nselectors;
+		mo.domain_selectors = (const char *const *)cfg.selectors;
+		mo.ndomain_selectors = cfg.nselectors;
+		cm = check_message_load(&mo, err, sizeof(err));
+		if (cm == NULL) {
+			fprintf(stderr, "posture-check: %s\n", err);
+			pm_config_free(&cfg);
+			return 2;
+		}
+	}
 	eng = posture_engine_new(&opts, err, sizeof(err));
 	if (eng == NULL) {
 		fprintf(stderr, "posture-check: %s\n", err);
+		check_message_free(cm);
 		pm_config_free(&cfg);
 		return 2;
+	}
+	if (cm != NULL) {
+		status = check_message_run(cm, eng);
+		check_message_free(cm);
+		posture_engine_free(eng);
+		pm_config_free(&cfg);
+		return status;
 	}
 	evs = calloc(ndomains, sizeof(*evs));
 	if (evs == NULL) {

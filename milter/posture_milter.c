@@ -8,7 +8,7 @@
  * daemon() since threads do not survive fork), open the socket while still root and
  * give a unix socket to UserID, drop privileges to UserID, write PidFile, then hand over to
  * smfi_main(). libmilter's own signal thread stops the daemon on SIGTERM, SIGINT and
- * SIGHUP: no new connections, then up to 30 s for open ones to close; SIGUSR1 reloads the configuration on a
+ * SIGHUP: no new connections, then up to 5 s for open ones to close; SIGUSR1 reloads the configuration on a
  * thread of ours (a bad new configuration keeps the old one and says why). A reload
  * applies to new connections; open ones finish with what they started with.
  */
@@ -271,7 +271,7 @@ main(int argc, char **argv)
 	pm_log(LOG_INFO, "posture-milter %s listening on %s", PACKAGE_VERSION, socket_spec);
 	rc = smfi_main();
 	pm_log(LOG_INFO, "posture-milter stopping");
-	drain_connections(30);
+	drain_connections(5);
 	if (rt->cfg.pid_file != NULL)
 		(void)unlink(rt->cfg.pid_file);
 	/* Free what we hold, so leak checkers see only real leaks. */

@@ -78,8 +78,14 @@ tracked(int fd)
 	return (atomic_load(&tcp_fds[fd / 32]) >> ((unsigned)fd % 32)) & 1u;
 }
 
+/*
+ * The two interposers must be visible to the dynamic linker (the build hides
+ * everything else with -fvisibility=hidden): libmilter.so binds to them only then.
+ */
+#define INTERPOSE __attribute__((visibility("default")))
+
 /* accept(2), plus TCP_NODELAY on TCP connections. */
-int
+INTERPOSE int
 accept(int sockfd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct sockaddr_storage ss;
@@ -106,7 +112,7 @@ accept(int sockfd, struct sockaddr *addr, socklen_t *addrlen)
 }
 
 /* read(2), plus TCP_QUICKACK re-armed on tracked TCP connections. */
-ssize_t
+INTERPOSE ssize_t
 read(int fd, void *buf, size_t count)
 {
 	ssize_t n;

@@ -24,6 +24,16 @@
 #                 files: big-policy.txt (a valid policy padded to 100 KiB, larger than
 #                 the 64 KiB limit) and slow-policy.txt (a valid policy of 2 KiB)
 #   cert-name     optional: the name the certificate is issued for instead of <host>
+#   *.svg *.svgz *.pem  copied into the host's document root (BIMI logos, evidence);
+#                 a server.conf serves them (location / { try_files $uri =404; })
+#   evidence      optional (BIMI): "key: value" lines describing a mark certificate
+#                 made at test time (openssl) into the document root as vmc.pem:
+#                 domain: NAME (its DNS SAN), logo: FILE (the SVG of this directory
+#                 it embeds in the RFC 3709 logotype extension, gzip'd data: URL),
+#                 eku: bimi|serverAuth, dates: valid|expired, signer: ca|self.
+#                 The issuing test mark-certificate CA is made once per start:
+#                 HTTPS_MARK_CA (its PEM file, for --bimi-trust-anchors), "" when no
+#                 host has an evidence file.
 # Any other name (no SNI match) gets a default server whose certificate names
 # "default.invalid" and which answers 421.
 #
@@ -40,6 +50,7 @@
 HTTPS_PORT=""
 HTTPS_DIR=""
 HTTPS_CA=""
+HTTPS_MARK_CA=""
 HTTPS_PID=""
 HTTPS_V6=0
 
@@ -103,6 +114,98 @@ _https_shared_files() {
 			printf 'x_pad%04d: %s\r\n' "$i" "padding-padding-padding-padding-padding-padding-pad"
 		done
 	} >"$d/slow-policy.txt"
+}
+
+# The test mark-certificate CA and an "openssl ca" configuration for it (BIMI).
+_https_mark_ca() {
+	local d="$HTTPS_DIR/mark"
+	[ -n "$HTTPS_MARK_CA" ] && return 0
+	mkdir -p "$d/new" && : >"$d/index.txt" && echo 1000 >"$d/serial" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 30 \
+		-subj "/CN=posture-milter test mark CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>"$d/openssl.err" || return 1
+	cat >"$d/ca.cnf" <<EOF
+[ ca ]
+default_ca = mark
+[ mark ]
+dir = $d
+database = $d/index.txt
+new_certs_dir = $d/new
+certificate = $d/ca.pem
+private_key = $d/ca.key
+serial = $d/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+[ anything ]
+commonName = supplied
+EOF
+	HTTPS_MARK_CA="$d/ca.pem"
+}
+
+# The hex DER of an RFC 3709 logotype extension embedding SVG file $1 as issuers do:
+# subjectLogo [2] direct [0] image LogotypeDetails { "image/svg+xml", SHA-256, a
+# data:image/svg+xml;base64 URL of the gzip'd file }.
+_https_logotype_hex() {
+	python3 - "$1" <<'EOF'
+import base64, gzip, hashlib, sys
+svg = open(sys.argv[1], "rb").read()
+gz = gzip.compress(svg, mtime=0)
+def tlv(tag, body):
+    n = len(body)
+    if n < 128:
+        head = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + head + body
+alg = tlv(0x30, bytes.fromhex("0609608648016503040201") + b"\x05\x00")
+hashes = tlv(0x30, tlv(0x30, alg + tlv(0x04, hashlib.sha256(gz).digest())))
+uris = tlv(0x30, tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(gz)))
+details = tlv(0x30, tlv(0x16, b"image/svg+xml") + hashes + uris)
+ext = tlv(0x30, tlv(0xA2, tlv(0xA0, tlv(0x30, tlv(0x30, details)))))
+print(ext.hex())
+EOF
+}
+
+# Make vmc.pem for host $1 from the evidence file of its fixture directory $2.
+_https_evidence() {
+	local host="$1" dir="$2" d="$HTTPS_DIR/mark" domain logo eku dates signer hex from to
+	domain="$(sed -n 's/^domain:[[:space:]]*//p' "$dir/evidence")"
+	logo="$(sed -n 's/^logo:[[:space:]]*//p' "$dir/evidence")"
+	eku="$(sed -n 's/^eku:[[:space:]]*//p' "$dir/evidence")"
+	dates="$(sed -n 's/^dates:[[:space:]]*//p' "$dir/evidence")"
+	signer="$(sed -n 's/^signer:[[:space:]]*//p' "$dir/evidence")"
+	[ "$eku" = serverAuth ] || eku=1.3.6.1.5.5.7.3.31
+	_https_mark_ca || return 1
+	hex="$(_https_logotype_hex "$dir/${logo:-logo.svg}")" || return 1
+	printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:%s\nextendedKeyUsage=%s\n1.3.6.1.5.5.7.1.12=DER:%s\n' \
+		"$domain" "$eku" "$hex" >"$d/$host.ext"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$d/$host.key" 2>>"$d/openssl.err" || return 1
+	if [ "$signer" = self ]; then
+		printf '[ req ]\ndistinguished_name = dn\nx509_extensions = ext\nprompt = no\n[ dn ]\nCN = %s\n[ ext ]\n' \
+			"$domain" >"$d/$host.req.cnf"
+		cat "$d/$host.ext" >>"$d/$host.req.cnf"
+		openssl req -x509 -new -key "$d/$host.key" -config "$d/$host.req.cnf" -days 30 \
+			-sha256 -out "$HTTPS_DIR/www/$host/vmc.pem" 2>>"$d/openssl.err"
+		return
+	fi
+	if [ "$dates" = expired ]; then
+		from="$(date -u -d '-30 days' +%Y%m%d%H%M%SZ)"
+		to="$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
+	else
+		from="$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
+		to="$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)"
+	fi
+	openssl req -new -key "$d/$host.key" -subj "/CN=$domain" -out "$d/$host.csr" \
+		2>>"$d/openssl.err" &&
+	openssl ca -batch -notext -config "$d/ca.cnf" -in "$d/$host.csr" \
+		-out "$HTTPS_DIR/www/$host/vmc.pem" -startdate "$from" -enddate "$to" \
+		-extfile "$d/$host.ext" 2>>"$d/openssl.err" >/dev/null
 }
 
 # Write $HTTPS_DIR/nginx.conf for port $1 and the hosts under $2.
@@ -179,6 +282,7 @@ https_stop() {
 		rm -rf "$HTTPS_DIR"
 	fi
 	HTTPS_DIR=""
+	HTTPS_MARK_CA=""
 }
 
 # Start nginx over the fixture hosts in $1.
@@ -218,6 +322,13 @@ https_start() {
 		mkdir -p "$HTTPS_DIR/www/$host"
 		if [ -f "$h/policy.txt" ]; then
 			cp "$h/policy.txt" "$HTTPS_DIR/www/$host/policy.txt"
+		fi
+		for f in "$h"/*.svg "$h"/*.svgz "$h"/*.pem; do
+			[ -f "$f" ] && cp "$f" "$HTTPS_DIR/www/$host/"
+		done
+		if [ -f "$h/evidence" ] && ! _https_evidence "$host" "$h"; then
+			_https_say "openssl: BIMI evidence for $host: $(tail -n 2 "$HTTPS_DIR/mark/openssl.err" 2>/dev/null)"
+			return 1
 		fi
 	done
 	_https_shared_files
@@ -276,7 +387,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		echo "FAIL: nginx did not start"
 		exit 99
 	fi
-	export HTTPS_PORT HTTPS_CA HTTPS_DIR HTTPS_V6
+	export HTTPS_PORT HTTPS_CA HTTPS_DIR HTTPS_V6 HTTPS_MARK_CA
 	"$@"
 	exit $?
 fi

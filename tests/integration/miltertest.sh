@@ -217,19 +217,22 @@ stop_and_check() {
 		elif ! grep -q 'posture-milter stopping' "${logs[$i]}"; then
 			fail "${names[$i]}" "exit 0 but no 'posture-milter stopping' line" "${logs[$i]}"
 		else
-			pass "${names[$i]}"
+			pass "${names[$i]} (stopped in ${secs[$i]} s)"
 		fi
 	done
 }
 
 # Run one script: $1 test name, $2 file, $3 socket, $4 log, more -D arguments after.
 run_lua() {
-	local name="$1" file="$2" sock="$3" log="$4" out rc
+	local name="$1" file="$2" sock="$3" log="$4" out rc start=$SECONDS
 	shift 4
 	out="$WORK/out.$$.txt"
 	timeout "$RUN_LIMIT" "$MT" -D "socket=$sock" -D "mtdir=$MTDIR" -D "logfile=$log" \
 		-D "authserv=$AUTHSERV" "$@" -s "$file" >"$out" 2>&1
 	rc=$?
+	if [ $((SECONDS - start)) -gt 5 ]; then
+		name="$name (took $((SECONDS - start)) s)"
+	fi
 	if [ "$rc" = 124 ]; then
 		fail "$name" "miltertest did not finish within $RUN_LIMIT s" "$out"
 	elif [ "$rc" != 0 ]; then

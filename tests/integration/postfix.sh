@@ -51,9 +51,9 @@
 # lookups (smtpd_peername_lookup=no, smtp_dns_support_level=disabled, relayhost is an
 # address), so the host's resolver does not matter.
 #
-# Traps: pf_start keeps an EXIT trap installed before it (nsd.sh's) and runs it after its
-# own cleanup, keeping the exit status. Start NSD (or anything that installs an EXIT trap)
-# before pf_start.
+# Traps: the first pf_milter_socket or pf_start keeps an EXIT trap installed before it
+# (nsd.sh's) and runs it after its own cleanup, keeping the exit status. Start NSD (or
+# anything else that installs an EXIT trap) before them.
 #
 # What can go wrong: not root (pf_start fails saying so); a port taken between the probe
 # and the bind (retried on new ports, 3 times); Postfix or the sink not answering within
@@ -70,6 +70,8 @@ PF_SINK_PID=""
 PF_LOG=""
 PF_MISSING=""
 PF_SPAWN_PID=""
+PF_MILTER_LIBMILTER=""
+PF_MILTER_POSTFIX=""
 declare -A PF_PORTS=()
 _PF_LISTENERS=()
 _PF_SPAWNED=()
@@ -291,6 +293,7 @@ _pf_start_sink() {
 # Create PF_DIR and its layout once (pf_milter_socket may come before pf_start).
 _pf_make_dir() {
 	[ -n "$PF_DIR" ] && return 0
+	_pf_install_trap
 	PF_DIR="$(mktemp -d "${TMPDIR:-/tmp}/posture-postfix.XXXXXX")" || return 1
 	chmod 755 "$PF_DIR"	# Postfix's daemons (mail_owner) must reach queue, log, sockets
 	PF_CONF="$PF_DIR/etc"
@@ -328,7 +331,6 @@ pf_start() {
 			esac
 		done
 	fi
-	_pf_install_trap
 	_pf_make_dir || return 1
 	for attempt in 1 2 3; do
 		ports="$(_pf_free_ports $((2 + ${#_PF_LISTENERS[@]})))" || {
@@ -381,6 +383,7 @@ pf_port() {
 }
 
 # Make a milter socket address of KIND (unix, inet) named NAME (see header).
+# shellcheck disable=SC2034 # PF_MILTER_* are for the caller
 pf_milter_socket() {
 	local kind="$1" name="$2" port
 	_pf_make_dir || return 1

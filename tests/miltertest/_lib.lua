@@ -19,7 +19,9 @@
 -- from the last inserted header, which, since every insertion is at index 0, is
 -- the top-most one in the final message: index 0 is the first header a reader
 -- sees. mt.header() overflows a 1024-byte buffer on longer fields (stack smashing in
--- miltertest itself): T.send refuses those.
+-- miltertest itself): T.send refuses those. libmilter drops MAIL-stage macros when
+-- HELO arrives, and miltertest sends an implicit HELO at the first MAIL FROM, so
+-- T.connect sends HELO itself when the milter takes it.
 
 local T = {}
 
