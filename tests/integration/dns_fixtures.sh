@@ -159,6 +159,8 @@ run_fixture() {
 			return
 		fi
 		selargs+=(--https-port "$HTTPS_PORT" --ca-file "$HTTPS_CA")
+		# BIMI evidence made by https.sh chains to its test mark CA.
+		[ -z "$HTTPS_MARK_CA" ] || selargs+=(--bimi-trust-anchors "$HTTPS_MARK_CA")
 		[ "$https" = refuse-private ] || selargs+=(--allow-private)
 		tmo=15
 	fi
