@@ -377,10 +377,10 @@ report_evidence(struct eval_ctx *ctx, struct bimi_run *run, const struct bimi_ur
 	    eval_bimi_anchors(ctx), time(NULL), &ev);
 	for (i = 0; i < ev.nproblems && i < MAX_PROBLEM_FINDINGS &&
 	    i < BIMI_EVIDENCE_MAX_PROBLEMS; i++)
-		eval_finding(ctx, PC_BIMI_EVIDENCE_INVALID, "evidence at %s: %s: %s%s", u->host,
-		    ev.problems[i].text, ev.problems[i].reason, ev.chain_checked ||
-		    ev.problems[i].issue == BIMI_EV_SELF_SIGNED ? "" :
-		    " [chain not checked: no BIMITrustAnchors]");
+		eval_finding(ctx, PC_BIMI_EVIDENCE_INVALID, "evidence at %s%s: %s: %s", u->host,
+		    ev.chain_checked || ev.problems[i].issue == BIMI_EV_SELF_SIGNED ? "" :
+		    " (chain not checked: no BIMITrustAnchors)", ev.problems[i].text,
+		    ev.problems[i].reason);
 	if (ev.nproblems > MAX_PROBLEM_FINDINGS)
 		eval_finding(ctx, PC_BIMI_EVIDENCE_INVALID, "%zu more problems with the evidence "
 		    "at %s", ev.nproblems - MAX_PROBLEM_FINDINGS, u->host);
