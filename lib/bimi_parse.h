@@ -9,7 +9,7 @@
  *   bimi_selector_header()  the selector of a BIMI-Selector header (BIMI draft 5.1)
  *
  * Grammar (BIMI draft 4.3): the tag-list of RFC 6376 3.2 (taglist.h), v=BIMI1 first
- * and exact; l= empty or a URI (drafts before -05 allowed a comma list: it is still
+ * and exact; l= empty or a URI (older drafts allowed a comma list: it is still
  * read, each URI judged, the first one used, and a list is a warn); a= empty or one
  * URI; both https with a host name (FQDN). Tags are case-sensitive and records are
  * "defined precisely": nothing is fixed up. Unknown tags are ignored (BIMI draft 4.3);

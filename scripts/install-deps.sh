@@ -27,6 +27,7 @@ PACKAGES=(
 	python3-spf python3-yaml	# the RFC 7208 test suite and its YAML reader
 	libspf2-dev	# the differential oracle for our SPF evaluator (tests only)
 	libcurl4-openssl-dev	# MTA-STS and BIMI fetches
+	libxml2-dev zlib1g-dev	# BIMI: the SVG profile check, gzip'd logos
 	nginx	# the HTTPS test server (tests/integration/https.sh)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )
