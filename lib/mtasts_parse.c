@@ -86,23 +86,10 @@ is_ext_value(const uint8_t *p, size_t n)
 enum mtasts_txt_kind
 mtasts_txt_classify(const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t i = 0;
-
-	if (len >= 7 && memcmp(p, "v=STSv1", 7) == 0 &&
-	    (len == 7 || p[7] == ';' || is_wsp(p[7])))
-		return MTASTS_TXT_CANDIDATE;
-	while (i < len && is_wsp(p[i]))
-		i++;
-	if (i < len && (p[i] == 'v' || p[i] == 'V')) {
-		for (i++; i < len && is_wsp(p[i]); i++)
-			;
-		if (i < len && p[i] == '=') {
-			for (i++; i < len && is_wsp(p[i]); i++)
-				;
-			if (len - i >= 3 && taglist_bytes_ieq(p + i, 3, "sts"))
-				return MTASTS_TXT_LOOKALIKE;
-		}
+	switch (taglist_version_match(data, len, "v=STSv1", "sts")) {
+	case TAGLIST_VERSION_EXACT:	return MTASTS_TXT_CANDIDATE;
+	case TAGLIST_VERSION_LOOKALIKE:	return MTASTS_TXT_LOOKALIKE;
+	case TAGLIST_VERSION_OTHER:	break;
 	}
 	return MTASTS_TXT_OTHER;
 }

@@ -279,6 +279,31 @@ sanitized_len(uint8_t c)
 	return (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
 }
 
+/* Classify a TXT string against a version tag (see taglist.h). */
+enum taglist_version_match
+taglist_version_match(const void *data, size_t len, const char *exact, const char *lookalike)
+{
+	const uint8_t *p = data;
+	size_t i = 0, elen = strlen(exact), llen = strlen(lookalike);
+
+	if (len >= elen && memcmp(p, exact, elen) == 0 &&
+	    (len == elen || p[elen] == ';' || is_wsp(p[elen])))
+		return TAGLIST_VERSION_EXACT;
+	while (i < len && is_wsp(p[i]))
+		i++;
+	if (i < len && (p[i] == 'v' || p[i] == 'V')) {
+		for (i++; i < len && is_wsp(p[i]); i++)
+			;
+		if (i < len && p[i] == '=') {
+			for (i++; i < len && is_wsp(p[i]); i++)
+				;
+			if (len - i >= llen && taglist_bytes_ieq(p + i, llen, lookalike))
+				return TAGLIST_VERSION_LOOKALIKE;
+		}
+	}
+	return TAGLIST_VERSION_OTHER;
+}
+
 /* Copy untrusted bytes as printable ASCII, ending in "..." when cut. */
 void
 taglist_sanitize(const void *data, size_t n, char *out, size_t outlen)

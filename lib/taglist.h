@@ -87,6 +87,20 @@ bool taglist_name_is(const struct taglist *tl, const struct taglist_tag *t, cons
 /* Whether the n bytes at p equal the C string s, ignoring ASCII case. */
 bool taglist_bytes_ieq(const uint8_t *p, size_t n, const char *s);
 
+/* How a TXT string relates to a record that must begin with a version tag. */
+enum taglist_version_match {
+	TAGLIST_VERSION_OTHER,		/* not about this record */
+	TAGLIST_VERSION_EXACT,		/* begins with exact, then ';', white space or end */
+	TAGLIST_VERSION_LOOKALIKE	/* "v" *WSP "=" *WSP lookalike in any case: a typo */
+};
+
+/*
+ * Classify a TXT string for records such as MTA-STS ("v=STSv1", lookalike "sts") and
+ * TLS-RPT ("v=TLSRPTv1", "tlsrpt"): the exact version must come first, as written.
+ */
+enum taglist_version_match taglist_version_match(const void *data, size_t len,
+						 const char *exact, const char *lookalike);
+
 /*
  * Copy n untrusted bytes into out (size outlen >= 8) as printable ASCII: other bytes
  * and "\" become \xHH; if it does not fit, the copy ends in "...". Always terminated.

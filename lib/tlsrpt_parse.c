@@ -50,23 +50,10 @@ add_problem(struct tlsrpt_record *out, enum tlsrpt_psev sev, const void *text, s
 enum tlsrpt_txt_kind
 tlsrpt_txt_classify(const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t i = 0;
-
-	if (len >= 10 && memcmp(p, "v=TLSRPTv1", 10) == 0 &&
-	    (len == 10 || p[10] == ';' || is_wsp(p[10])))
-		return TLSRPT_TXT_CANDIDATE;
-	while (i < len && is_wsp(p[i]))
-		i++;
-	if (i < len && (p[i] == 'v' || p[i] == 'V')) {
-		for (i++; i < len && is_wsp(p[i]); i++)
-			;
-		if (i < len && p[i] == '=') {
-			for (i++; i < len && is_wsp(p[i]); i++)
-				;
-			if (len - i >= 6 && taglist_bytes_ieq(p + i, 6, "tlsrpt"))
-				return TLSRPT_TXT_LOOKALIKE;
-		}
+	switch (taglist_version_match(data, len, "v=TLSRPTv1", "tlsrpt")) {
+	case TAGLIST_VERSION_EXACT:	return TLSRPT_TXT_CANDIDATE;
+	case TAGLIST_VERSION_LOOKALIKE:	return TLSRPT_TXT_LOOKALIKE;
+	case TAGLIST_VERSION_OTHER:	break;
 	}
 	return TLSRPT_TXT_OTHER;
 }
