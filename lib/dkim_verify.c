@@ -216,16 +216,19 @@ judge_verified(DKIM_SIGINFO *sig, struct dkim_verify_sig *out)
 
 	out->verified = true;
 	(void)dkim_sig_getsignalg(sig, &alg);
-	if (alg == DKIM_SIGN_RSASHA1)
+	if (alg == DKIM_SIGN_RSASHA1) {
 		say(out, DKIM_VERIFY_POLICY, "a=rsa-sha1 is not accepted (RFC 8301 3.1)", NULL, NULL);
-	else if (alg != DKIM_SIGN_ED25519SHA256 && out->key_bits > 0 && out->key_bits < 1024) {
+		out->note = "rsa-sha1 not accepted";
+	} else if (alg != DKIM_SIGN_ED25519SHA256 && out->key_bits > 0 && out->key_bits < 1024) {
 		snprintf(bits, sizeof(bits), "%u", out->key_bits);
 		say(out, DKIM_VERIFY_POLICY, "RSA key of ", bits,
 		    " bits, under 1024 (RFC 8301 3.2)");
-	} else if (out->testing)
+		out->note = "key under 1024 bits";
+	} else if (out->testing) {
 		say(out, DKIM_VERIFY_PASS, "key in testing mode, t=y (RFC 6376 3.6.1)", NULL,
 		    NULL);
-	else
+		out->note = "testing key, t=y";
+	} else
 		say(out, DKIM_VERIFY_PASS, "", NULL, NULL);
 }
 
@@ -255,15 +258,19 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 	}
 	switch (err) {
 	case DKIM_SIGERROR_BADSIG:
-		if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH)
+		if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
 			say(out, DKIM_VERIFY_FAIL, "body hash mismatch: the body was changed "
 			    "(RFC 6376 3.7)", NULL, NULL);
-		else
+			out->note = "body changed";
+		} else {
 			say(out, DKIM_VERIFY_FAIL, "signature did not verify: signed header "
 			    "fields changed, or not this key (RFC 6376 3.7)", NULL, NULL);
+			out->note = "signature did not verify";
+		}
 		break;
 	case DKIM_SIGERROR_KEYREVOKED:
 		say(out, DKIM_VERIFY_FAIL, "key revoked: empty p= (RFC 6376 3.6.1)", NULL, NULL);
+		out->note = "key revoked";
 		break;
 	case DKIM_SIGERROR_TOOLARGE_L:
 		say(out, DKIM_VERIFY_FAIL, "l= is longer than the body (RFC 6376 3.5)", NULL,
@@ -291,12 +298,15 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 	case DKIM_SIGERROR_EXPIRED:
 		copy_tag(x, sizeof(x), dkim_sig_gettagvalue(sig, 0, (u_char *)"x"));
 		say(out, DKIM_VERIFY_POLICY, "signature expired, x=", x, " (RFC 6376 3.5)");
+		out->note = "signature expired";
 		break;
 	case DKIM_SIGERROR_INVALID_H:
 		say(out, DKIM_VERIFY_POLICY, "h= does not cover From (RFC 6376 5.4)", NULL, NULL);
+		out->note = "From not signed";
 		break;
 	case DKIM_SIGERROR_KEYTOOSMALL:
 		say(out, DKIM_VERIFY_POLICY, "key too small (RFC 8301 3.2)", NULL, NULL);
+		out->note = "key under 1024 bits";
 		break;
 	case DKIM_SIGERROR_KEYVERSION: case DKIM_SIGERROR_KEYUNKNOWNHASH:
 	case DKIM_SIGERROR_KEYHASHMISMATCH: case DKIM_SIGERROR_NOTEMAILKEY:

@@ -75,6 +75,8 @@ struct dkim_verify_sig {
 	unsigned key_bits;		/* RSA modulus bits, 256 for Ed25519; 0 unknown */
 	char header_b[DKIM_VERIFY_B_PREFIX + 1];
 	char reason[160];		/* why, with the RFC section; "" for a plain pass */
+	const char *note;		/* a short fixed comment for Authentication-Results
+					 * ("key revoked"), or NULL: never sender text */
 	bool body_length;		/* l= present: only part of the body is signed */
 	bool from_signed;		/* h= lists From */
 	bool testing;			/* the key says t=y (RFC 6376 3.6.1) */

@@ -51,20 +51,28 @@ add_spf(struct fold *f, const struct verify_out *out)
 	fold_word(f, word);
 }
 
-/* A fixed comment for why a signature is not a plain pass. */
-static const char *
-dkim_comment(const struct dkim_verify_sig *s)
+/*
+ * The comments of one signature: why it is not a plain pass (the verifier's fixed
+ * note), and the key size when the cryptography was checked.
+ */
+static void
+dkim_comments(struct fold *f, const struct dkim_verify_sig *s)
 {
-	if (s->result == DKIM_VERIFY_POLICY) {
-		if (strncmp(s->algorithm, "rsa-sha1", 8) == 0)
-			return "(rsa-sha1 not accepted)";
-		if (s->key_bits > 0 && s->key_bits < 1024 && strncmp(s->algorithm, "rsa", 3) == 0)
-			return "(key under 1024 bits)";
-		if (!s->from_signed)
-			return "(From not signed)";
-		return "(not accepted by policy)";
+	char word[64];
+
+	if (s->key_bits > 0 && (s->result == DKIM_VERIFY_PASS || s->result == DKIM_VERIFY_FAIL ||
+	    s->result == DKIM_VERIFY_POLICY)) {
+		snprintf(word, sizeof(word), "(%u-bit key)", s->key_bits);
+		fold_words(f, word);
 	}
-	return NULL;
+	if (s->note != NULL) {
+		snprintf(word, sizeof(word), "(%s)", s->note);
+		fold_words(f, word);
+	} else if (s->result == DKIM_VERIFY_POLICY) {
+		fold_words(f, "(not accepted by policy)");
+	}
+	if (s->body_length)
+		fold_words(f, "(l= partial body)");
 }
 
 /* dkim=RESULT (comment) header.d= header.s= header.b= ; one per signature. */
@@ -73,7 +81,7 @@ add_dkim(struct fold *f, const struct verify_in *in)
 {
 	const struct dkim_verify_results *r = in->dkim;
 	char word[300], norm[256];
-	const char *why, *comment;
+	const char *why;
 	size_t i;
 
 	if (r == NULL || r->nsigs == 0) {
@@ -85,15 +93,7 @@ add_dkim(struct fold *f, const struct verify_in *in)
 
 		snprintf(word, sizeof(word), "dkim=%s", dkim_verify_word(s->result));
 		fold_word(f, word);
-		comment = dkim_comment(s);
-		if (comment != NULL) {
-			fold_words(f, comment);
-		} else if (s->key_bits > 0) {
-			snprintf(word, sizeof(word), "(%u-bit key)", s->key_bits);
-			fold_words(f, word);
-		}
-		if (s->body_length)
-			fold_words(f, "(l= partial body)");
+		dkim_comments(f, s);
 		if (posture_name_normalize(s->domain, norm, sizeof(norm), &why) == 0) {
 			snprintf(word, sizeof(word), "header.d=%s", norm);
 			fold_word(f, word);
