@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authres_id.h"
 #include "callbacks.h"
 #include "dns.h"
 #include "log.h"
@@ -292,46 +293,6 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return no_reply(cc, SMFIP_NR_RCPT);
 }
 
-/* Skip white space and RFC 5322 comments (nested, with quoted-pairs). */
-static const char *
-skip_cfws(const char *p)
-{
-	unsigned depth = 0;
-
-	for (; *p; p++) {
-		if (depth > 0 && *p == '\\' && p[1] != '\0')
-			p++;
-		else if (*p == '(')
-			depth++;
-		else if (*p == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			break;
-	}
-	return p;
-}
-
-/* Whether a header value (leading space kept) carries our authserv-id (RFC 8601 2.2). */
-static bool
-value_is_ours(const char *value, const char *authserv_id)
-{
-	size_t len = strlen(authserv_id);
-
-	value = skip_cfws(value);
-	if (strncasecmp(value, authserv_id, len) != 0)
-		return false;
-	value += len;
-	if (*value != ';' && *value != ' ' && *value != '\t' && *value != '(' &&
-	    *value != '\r' && *value != '\n')
-		return false;		/* a longer id that merely starts like ours */
-	value = skip_cfws(value);
-	/* RFC 8601 2.2: an optional authserv-version (digits) may follow. */
-	while (*value >= '0' && *value <= '9')
-		value++;
-	value = skip_cfws(value);
-	return *value == ';';
-}
-
 /* Count one field of a list's name; remember it for removal when remove is set. */
 static void
 strip_note(struct strip_list *l, bool remove)
@@ -428,11 +389,11 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (strcasecmp(name, HEADER_NAME) == 0) {
 		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL)
 			m->posture.all = true;
-		strip_note(&m->posture, value_is_ours(value, cc->rt->authserv_id));
+		strip_note(&m->posture, authres_id_is(value, cc->rt->authserv_id));
 	} else if (strcasecmp(name, AUTHRES_NAME) == 0) {
 		/* RFC 8601 5: copies claiming our authserv-id are forged. */
 		if (cc->rt->cfg.auth_results)
-			strip_note(&m->authres, value_is_ours(value, cc->rt->authserv_id));
+			strip_note(&m->authres, authres_id_is(value, cc->rt->authserv_id));
 	} else if (strcasecmp(name, "From") == 0 && !m->skip) {
 		from_header(cc, m, value);
 	}

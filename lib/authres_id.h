@@ -1,0 +1,20 @@
+/*
+ * authres_id.h - whose Authentication-Results (or X-Domain-Posture) field is this?
+ *
+ *   authres_id_is()   the field's value names this authserv-id (RFC 8601 2.2)
+ *
+ * The milter removes copies of its own fields that arrive with a message (RFC 8601 5):
+ * a field is ours when its value starts, after CFWS, with our authserv-id, optionally
+ * an authserv-version, then ';'. The value is sender text: any bytes.
+ *
+ * What can go wrong: nothing; an unterminated comment reads to the end and is not ours.
+ */
+#ifndef POSTURE_AUTHRES_ID_H
+#define POSTURE_AUTHRES_ID_H
+
+#include <stdbool.h>
+
+/* Whether value (NUL-terminated, leading space allowed) carries authserv_id. */
+bool authres_id_is(const char *value, const char *authserv_id);
+
+#endif
