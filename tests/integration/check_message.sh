@@ -37,6 +37,8 @@ RUN_LIMIT=30
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitcode=87"
 
+# shellcheck source=tests/integration/report.sh
+. "$top_srcdir/tests/integration/report.sh"
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 
@@ -44,21 +46,8 @@ missing=""
 nsd_find_binary || missing="nsd (Debian package nsd)"
 command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
 command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
-if [ -n "$missing" ]; then
-	if [ -n "${CI:-}" ]; then
-		echo "FAIL setup: $missing not installed, and CI is set: a missing tool is a failure"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "SKIP: $missing not installed"
-	exit 77
-fi
-for prog in "$PC" "$SIGN"; do
-	if [ ! -x "$prog" ]; then
-		echo "FAIL setup: $prog not built (make check builds it)"
-		exit 99
-	fi
-done
+skip_unless_present "$missing"
+require_built "$PC" "$SIGN"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-checkmsg.XXXXXX")" || exit 99
 trap 'rm -rf "$WORK"' EXIT
@@ -164,22 +153,8 @@ def main(argv):
 sys.exit(main(sys.argv[1:]))
 PYEOF
 
-passed=0
-failed=0
 
-pass() {
-	echo "ok $1"
-	passed=$((passed + 1))
-}
 
-# fail NAME REASON [-]: with "-", details follow on stdin.
-fail() {
-	echo "FAIL $1: $2"
-	if [ "${3:-}" = "-" ]; then
-		sed 's/^/    /'
-	fi
-	failed=$((failed + 1))
-}
 
 # pc_run OUT ERR ARGS...: run posture-check with a time limit; sets RC.
 pc_run() {
@@ -287,8 +262,8 @@ case_json dkim-unsigned-none 0 "--message $M/plain.eml --client-ip 127.0.0.1 --m
 table_case() {
 	local name="$1" ip="$2" mf="$3" helo="$4" spf="$5" dkim="$6" dmarc="$7" i=0 w
 	local exprs=("verification.spf.result=$spf" "verification.dmarc.result=$dmarc")
-	local args="--message $M/$name.eml --client-ip $ip --helo $helo"
-	[ "$mf" != "<>" ] && args="$args --mail-from $mf"
+	local opts="--message $M/$name.eml --client-ip $ip --helo $helo"
+	[ "$mf" != "<>" ] && opts="$opts --mail-from $mf"
 	if [ "$dkim" = none ]; then
 		exprs+=("verification.dkim=[]")
 	else
@@ -298,7 +273,7 @@ table_case() {
 		done
 		exprs+=("verification.dkim.$i!")
 	fi
-	case_json "table-$name" 0 "$args" "${exprs[@]}"
+	case_json "table-$name" 0 "$opts" "${exprs[@]}"
 }
 while IFS=$'\t' read -r name ip mf helo spf dkim dmarc; do
 	case "$name" in '#'* | '') continue ;; esac
@@ -506,5 +481,4 @@ else
 	fail "too-large-says-the-limit" "no size in the message" - <"$WORK/usage-too-large.err"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -40,21 +40,15 @@ RUN_LIMIT=30
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitcode=87"
 
+# shellcheck source=tests/integration/report.sh
+. "$top_srcdir/tests/integration/report.sh"
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 
 missing=""
 nsd_find_binary || missing="nsd (Debian package nsd)"
 command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
-if [ -n "$missing" ]; then
-	if [ -n "${CI:-}" ]; then
-		echo "FAIL setup: $missing not installed, and CI is set: a missing tool is a failure"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "SKIP: $missing not installed"
-	exit 77
-fi
+skip_unless_present "$missing"
 if [ ! -x "$PC" ]; then
 	echo "FAIL setup: $PC not built"
 	exit 99
@@ -82,24 +76,8 @@ if grep -qE '^[[:space:]]*;[[:space:]]*https:' "$ZONES"/*.zone; then
 	fi
 fi
 
-passed=0
-failed=0
 
-# Record a pass.
-pass() {
-	echo "ok $1"
-	passed=$((passed + 1))
-}
 
-# Record a failure: first argument the test name, second the reason; more lines
-# (details) may follow on stdin when the third argument is "-".
-fail() {
-	echo "FAIL $1: $2"
-	if [ "${3:-}" = "-" ]; then
-		sed 's/^/    /'
-	fi
-	failed=$((failed + 1))
-}
 
 # Run posture-check with a time limit: pc_run OUT ERR ARGS...; sets RC and MS (elapsed).
 pc_run() {
@@ -451,5 +429,4 @@ test_text_report
 test_several_domains
 test_config_file
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

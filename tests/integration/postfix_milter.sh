@@ -48,6 +48,8 @@ DEAD_MARGIN=4			# delivery: EvaluationTimeout + this (seconds)
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitcode=87"
 
+# shellcheck source=tests/integration/report.sh
+. "$top_srcdir/tests/integration/report.sh"
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 # shellcheck source=tests/integration/postfix.sh
@@ -58,40 +60,11 @@ pf_find_binaries || missing="$PF_MISSING"
 nsd_find_binary || missing="${missing:+$missing, }nsd (Debian package nsd)"
 command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
 [ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
-if [ -n "$missing" ]; then
-	if [ -n "${CI:-}" ]; then
-		echo "FAIL setup: missing $missing, and CI is set: that is a failure"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "SKIP: missing $missing"
-	exit 77
-fi
+skip_unless_present "$missing"
 
-passed=0
-failed=0
 
-# Record a pass.
-pass() {
-	echo "ok $1"
-	passed=$((passed + 1))
-}
 
-# Record a failure: the test name, the reason; more lines on stdin when $3 is "-".
-fail() {
-	echo "FAIL $1: $2"
-	if [ "${3:-}" = "-" ]; then
-		sed 's/^/    /'
-	fi
-	failed=$((failed + 1))
-}
 
-# The summary line and the exit status.
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
 
 if ! nsd_start "$ZONES"; then
 	echo "FAIL setup: NSD did not start on the fixture zones (see above)"

@@ -41,6 +41,8 @@ AUTHSERV=test.local
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitcode=87"
 
+# shellcheck source=tests/integration/report.sh
+. "$top_srcdir/tests/integration/report.sh"
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 # shellcheck source=tests/integration/postfix.sh
@@ -54,40 +56,11 @@ nsd_find_binary || missing="${missing:+$missing, }nsd (Debian package nsd)"
 command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
 command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
 [ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
-if [ -n "$missing" ]; then
-	if [ -n "${CI:-}" ]; then
-		echo "FAIL setup: missing $missing, and CI is set: that is a failure"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "SKIP: missing $missing"
-	exit 77
-fi
-for prog in "$PM" "$PC" "$SIGN"; do
-	if [ ! -x "$prog" ]; then
-		echo "FAIL setup: $prog not built (make check builds it)"
-		echo "0 passed, 1 failed"
-		exit 99
-	fi
-done
+skip_unless_present "$missing"
+require_built "$PM" "$PC" "$SIGN"
 
-passed=0
-failed=0
 
-# Record a pass.
-pass() {
-	echo "ok $1"
-	passed=$((passed + 1))
-}
 
-# Record a failure: the test name, the reason; more lines on stdin when $3 is "-".
-fail() {
-	echo "FAIL $1: $2"
-	if [ "${3:-}" = "-" ]; then
-		sed 's/^/    /'
-	fi
-	failed=$((failed + 1))
-}
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-pfverify.XXXXXX")" || exit 99
 trap 'rm -rf "$WORK"' EXIT
@@ -334,5 +307,4 @@ if grep -qE 'Sanitizer|runtime error:' "$PM_LOG"; then
 	fail milter-sanitizer "sanitizer report" - < <(grep -m3 -E 'Sanitizer|runtime error:' "$PM_LOG")
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -61,18 +61,20 @@ vf_zone() {
 
 # vf_msg FILE FROM-DOMAIN [SUBJECT]: a plain message with LF line ends.
 vf_msg() {
+	local base
+	base="$(basename "$1" .eml)"
 	cat >"$1" <<EOF
 From: Alice <alice@$2>
 To: Bob <bob@example.net>
-Subject: ${3:-$(basename "$1" .eml)}
+Subject: ${3:-$base}
 Date: Mon, 01 Jan 2024 00:00:00 +0000
-Message-ID: <$(basename "$1" .eml)@$2>
+Message-ID: <$base@$2>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
 Hello Bob,
 
-this is the test body of $(basename "$1" .eml).
+this is the test body of $base.
 -- 
 Alice
 EOF
