@@ -613,6 +613,13 @@ eval_grade(const struct posture_eval *ev)
 	bool error_spf_dmarc = false, error = false, warn_core = false, warn = false;
 	size_t i;
 
+	/*
+	 * SPF and DMARC decide F. When either could not be read, no letter is honest:
+	 * a domain whose TXT lookups all fail would otherwise read A (an improvement on
+	 * DESIGN.md's rule, which leaves temperror families out).
+	 */
+	if (ev->family[PF_SPF].result == PR_TEMPERROR || ev->family[PF_DMARC].result == PR_TEMPERROR)
+		return 0;
 	for (i = 0; i < ev->nfindings; i++) {
 		const struct posture_finding *f = &ev->findings[i];
 		enum posture_result res = ev->family[f->family].result;

@@ -143,6 +143,8 @@ enum posture_severity posture_code_severity(enum posture_code code);
 const char *posture_family_name(enum posture_family fam);	/* "mx", "mta-sts", ... */
 const char *posture_result_word(enum posture_result res);	/* "ok", "weak", ... */
 const char *posture_severity_word(enum posture_severity sev);	/* "info", "warn", "error" */
+/* "A".."F", or "temperror" when not evaluated or SPF or DMARC could not be read. */
+const char *posture_grade_word(const struct posture_eval *ev);
 
 /*
  * The X-Domain-Posture value for one domain, folded with "\n\t" under 78 columns.

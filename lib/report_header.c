@@ -133,7 +133,7 @@ posture_header_value(const struct posture_eval *ev, const char *authserv_id,
 	if (unavailable)
 		snprintf(word, sizeof(word), "grade=temperror%s", last >= 0 ? ";" : "");
 	else
-		snprintf(word, sizeof(word), "grade=%c%s", ev->grade ? ev->grade : 'A',
+		snprintf(word, sizeof(word), "grade=%s%s", posture_grade_word(ev),
 		    last >= 0 ? ";" : "");
 	fold_word(&f, word);
 	for (fam = 0; fam <= last; fam++)

@@ -18,7 +18,6 @@ static void
 append_eval(struct pt_sb *sb, const struct posture_eval *ev)
 {
 	const char *sep = "";
-	char grade[2] = { ev->grade, '\0' };
 	size_t i;
 	int fam;
 
@@ -35,7 +34,7 @@ append_eval(struct pt_sb *sb, const struct posture_eval *ev)
 		return;
 	}
 	pt_sb_append(sb, ", \"grade\": ");
-	pt_sb_append_json(sb, grade);
+	pt_sb_append_json(sb, posture_grade_word(ev));
 	pt_sb_append(sb, ", \"checks\": {");
 	for (fam = 0; fam < PF_COUNT; fam++) {
 		const struct posture_family_result *fr = &ev->family[fam];

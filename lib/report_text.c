@@ -71,7 +71,7 @@ posture_report_text(const struct posture_eval *ev)
 	pt_sb_printf(&sb, "Domain: %s", ev->domain);
 	if (strcmp(ev->input, ev->domain) != 0)
 		pt_sb_printf(&sb, " (%s)", ev->input);
-	pt_sb_printf(&sb, "\nGrade:  %c\n", ev->grade);
+	pt_sb_printf(&sb, "\nGrade:  %s\n", posture_grade_word(ev));
 	for (fam = 0; fam < PF_COUNT; fam++) {
 		const struct posture_family_result *fr = &ev->family[fam];
 

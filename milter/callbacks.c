@@ -532,10 +532,7 @@ emit_domain(SMFICTX *ctx, struct conn_ctx *cc, struct domain_req *r, const char 
 	ok = smfi_insheader(ctx, 0, HEADER_NAME, value) == MI_SUCCESS;
 	free(value);
 	pt_sb_printf(summary, "%s%s=%s grade=", summary->len ? ", " : "", role, r->domain);
-	if (ev == NULL || ev->error != NULL)
-		pt_sb_append(summary, "temperror");
-	else
-		pt_sb_printf(summary, "%c", ev->grade);
+	pt_sb_append(summary, posture_grade_word(ev));
 	pt_sb_printf(summary, " (%s)", ev == NULL ? "late" :
 	    evalpool_cached(r->ticket) ? "cache" : "evaluated");
 	return ok;

@@ -8,10 +8,12 @@ The header comments of tests/fixtures/zones/<origin>.zone (also described in REA
   ; result: fam=word ...  family result words that must match
   ; clean: fam ...        no finding of severity warn or error in these families
   ; rounds: N             dns.rounds must equal N
+  ; grade: G              the grade must be G (A..F, or temperror)
   ; max-queries: N        dns.queries must be at most N (bounded work, e.g. SPF trees)
   ; exit: N               posture-check's exit status (default 0)
   ; selector: S ...       DKIM selectors, passed as --selector S (may repeat)
-Directives may repeat; their values accumulate (exit, rounds, max-queries: the last wins).
+Directives may repeat; their values accumulate (exit, rounds, grade, max-queries: the last
+wins).
 
 usage:
   check_expect.py domains ZONEFILE
@@ -36,7 +38,8 @@ import sys
 FAMILIES = {"mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi"}
 WORDS = {"ok", "weak", "broken", "none", "unknown", "temperror"}
 KEYS = {"domain", "expect", "absent", "result", "clean", "rounds", "exit", "selector",
-        "max-queries"}
+        "max-queries", "grade"}
+GRADES = {"A", "B", "C", "D", "E", "F", "temperror"}
 DIRECTIVE = re.compile(r"^\s*;\s*([a-z][a-z-]*)\s*:(.*)$")
 
 
@@ -60,7 +63,7 @@ def parse_header(path, codes=None):
     """Read the directives of a zone file; codes (a set) validates code names."""
     spec = {"selector": [], "domain": [], "expect": [], "absent": [], "result": {},
             "clean": [],
-            "rounds": None, "exit": 0, "directives": 0, "max-queries": None}
+            "rounds": None, "exit": 0, "directives": 0, "max-queries": None, "grade": None}
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
     for num, line in enumerate(lines, 1):
@@ -95,6 +98,10 @@ def parse_header(path, codes=None):
                 if w not in FAMILIES:
                     raise HeaderError("%s: unknown family '%s'" % (where, w))
             spec["clean"] += words
+        elif key == "grade":
+            if len(words) != 1 or words[0] not in GRADES:
+                raise HeaderError("%s: grade needs one of %s" % (where, " ".join(sorted(GRADES))))
+            spec["grade"] = words[0]
         elif key in ("rounds", "exit", "max-queries"):
             if len(words) != 1 or not words[0].isdigit():
                 raise HeaderError("%s: %s needs one number" % (where, key))
@@ -164,6 +171,8 @@ def check_one(zone, want, entry, spec, fails):
                and f.get("severity") in ("warn", "error")]
         if bad:
             fail("expected %s clean (no warn/error), got %s" % (fam, " ".join(bad)))
+    if spec["grade"] is not None and entry.get("grade") != spec["grade"]:
+        fail("expected grade %s, got %s" % (spec["grade"], entry.get("grade")))
     if spec["rounds"] is not None:
         got = entry.get("dns", {}).get("rounds") if isinstance(entry.get("dns"), dict) else None
         if got != spec["rounds"]:

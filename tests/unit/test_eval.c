@@ -194,6 +194,15 @@ test_eval_grade_rules(void **state)
 	enum posture_result dkim_unknown[PF_COUNT] = {
 		PR_OK, PR_OK, PR_UNKNOWN, PR_OK, PR_OK, PR_OK, PR_OK
 	};
+	enum posture_result spf_temperror[PF_COUNT] = {
+		PR_OK, PR_TEMPERROR, PR_OK, PR_OK, PR_OK, PR_OK, PR_OK
+	};
+	enum posture_result dmarc_temperror[PF_COUNT] = {
+		PR_OK, PR_OK, PR_OK, PR_TEMPERROR, PR_OK, PR_OK, PR_OK
+	};
+	enum posture_result mx_temperror[PF_COUNT] = {
+		PR_TEMPERROR, PR_OK, PR_OK, PR_OK, PR_OK, PR_OK, PR_OK
+	};
 	enum posture_result not_built[PF_COUNT] = {
 		PR_OK, PR_NOT_CHECKED, PR_NOT_CHECKED, PR_NONE, PR_NOT_CHECKED,
 		PR_NOT_CHECKED, PR_NOT_CHECKED
@@ -215,6 +224,10 @@ test_eval_grade_rules(void **state)
 	grade_case(dkim_unknown, PF_DKIM, SEV_ERROR, true, 'A');
 	/* Families not built cannot make "SPF and DMARC both none". */
 	grade_case(not_built, PF_MX, SEV_INFO, false, 'A');
+	/* SPF or DMARC unreadable: no letter (posture_grade_word says temperror). */
+	grade_case(spf_temperror, PF_MX, SEV_INFO, false, 0);
+	grade_case(dmarc_temperror, PF_MX, SEV_INFO, false, 0);
+	grade_case(mx_temperror, PF_MX, SEV_ERROR, true, 'A');
 }
 
 /* Offline, a check left waiting ends as temperror instead of looping. */
