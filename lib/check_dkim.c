@@ -167,6 +167,16 @@ report_problems(struct eval_ctx *ctx, const char *qname, const struct dkim_key *
 		    k->nproblems - DKIM_KEY_MAX_PROBLEMS);
 }
 
+/* Whether a verifier accepts signatures made with this key (RFC 6376 3.6.1, RFC 8301). */
+static bool
+key_usable(const struct dkim_key *k)
+{
+	if (k->revoked || k->type == DKIM_KEY_TYPE_UNKNOWN || k->form == DKIM_KEY_FORM_NONE ||
+	    k->sha1_only || k->not_email)
+		return false;
+	return k->type != DKIM_KEY_TYPE_RSA || k->bits >= RSA_MIN_BITS;
+}
+
 /* The findings of one key record; the fact word for a single selector. */
 static const char *
 report_key(struct eval_ctx *ctx, const char *qname, const struct dkim_key *k,
@@ -216,7 +226,8 @@ report_key(struct eval_ctx *ctx, const char *qname, const struct dkim_key *k,
 
 /* Judge one selector's answer; returns the fact word for a single selector. */
 static const char *
-judge(struct eval_ctx *ctx, const struct selector *s, char *fact, size_t factlen)
+judge(struct eval_ctx *ctx, const struct selector *s, char *fact, size_t factlen,
+      bool *usable)
 {
 	const struct dns_answer *a = s->a;
 	struct dkim_key *key = NULL;
@@ -265,6 +276,7 @@ judge(struct eval_ctx *ctx, const struct selector *s, char *fact, size_t factlen
 	}
 	(void)dkim_key_parse(text, n, key);
 	word = report_key(ctx, name, key, fact, factlen);
+	*usable = key_usable(key);
 done:
 	free(text);
 	free(key);
@@ -280,7 +292,7 @@ check_dkim(struct eval_ctx *ctx)
 	const struct dns_answer *fail = NULL;
 	const char *word = NULL, *single = NULL;
 	char shown[64], factbuf[32];
-	bool pending = false;
+	bool pending = false, usable, any_usable = false;
 
 	n = collect_selectors(ctx, sel, &ignored);
 	if (n == 0) {
@@ -332,10 +344,15 @@ check_dkim(struct eval_ctx *ctx)
 		}
 		if (sel[i].duplicate || lookup_failed(sel[i].a))
 			continue;
-		word = judge(ctx, &sel[i], factbuf, sizeof(factbuf));
+		usable = false;
+		word = judge(ctx, &sel[i], factbuf, sizeof(factbuf), &usable);
+		any_usable = any_usable || usable;
 		if (judged++ == 0)
 			single = sel[i].name;
 	}
+	/* Unusable only when every selector was judged: a failed lookup may hide a key. */
+	if (any_usable || (judged > 0 && failed == 0))
+		eval_set_usable(ctx, any_usable);
 	if (judged == 0) {
 		/* every selector was invalid: nothing to check, not the domain's fault */
 		eval_set_result(ctx, PR_UNKNOWN);

@@ -421,3 +421,28 @@ done:
 	free(d);
 	return st;
 }
+
+/*
+ * Follow-up once every family is done: a DMARC policy that no message can pass,
+ * because the domain has neither an SPF record that evaluates (none, or permerror)
+ * nor a DKIM key a verifier accepts among the selectors known. Identifier alignment
+ * needs one of them to pass (RFC 7489 4.2). With no selector known the
+ * DKIM side is not judged, and nothing is raised.
+ */
+enum check_status
+check_dmarc_auth(struct eval_ctx *ctx)
+{
+	enum posture_result dmarc = eval_family_result(ctx, PF_DMARC);
+
+	if (dmarc != PR_OK && dmarc != PR_WEAK && dmarc != PR_BROKEN)
+		return CHECK_DONE;
+	if (eval_family_usable(ctx, PF_SPF) != 0 || eval_family_usable(ctx, PF_DKIM) != 0)
+		return CHECK_DONE;
+	eval_finding(ctx, PC_DMARC_NO_AUTH,
+	    "%s publishes DMARC but no SPF record that evaluates (%s) and no DKIM key a "
+	    "verifier accepts (%s): all its mail fails DMARC (RFC 7489 4.2)",
+	    eval_domain(ctx),
+	    eval_family_result(ctx, PF_SPF) == PR_NONE ? "none" : "permerror",
+	    eval_family_fact(ctx, PF_DKIM)[0] ? eval_family_fact(ctx, PF_DKIM) : "no key");
+	return CHECK_DONE;
+}

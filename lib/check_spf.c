@@ -406,6 +406,23 @@ report_tree(struct spf_run *run)
 	}
 }
 
+/* Whether a finding raised says receivers return permerror (RFC 7208 4.6, 5.2). */
+static bool
+permerror_raised(const struct eval_ctx *ctx)
+{
+	static const enum posture_code permerror[] = {
+		PC_SPF_MULTIPLE, PC_SPF_SYNTAX, PC_SPF_TOO_MANY_LOOKUPS,
+		PC_SPF_TOO_MANY_VOID_LOOKUPS, PC_SPF_MX_TOO_MANY_HOSTS, PC_SPF_INCLUDE_LOOP,
+		PC_SPF_INCLUDE_MISSING
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(permerror) / sizeof(permerror[0]); i++)
+		if (eval_has_finding(ctx, permerror[i]))
+			return true;
+	return false;
+}
+
 /* Run the SPF check. */
 enum check_status
 check_spf(struct eval_ctx *ctx)
@@ -448,15 +465,19 @@ check_spf(struct eval_ctx *ctx)
 		    domain, root->status == DNS_NXDOMAIN ? ": the name does not exist" : "");
 		eval_set_result(ctx, PR_NONE);
 		eval_set_fact(ctx, "no record");
+		eval_set_usable(ctx, false);
 		goto done;
 	}
 	if (root->state == SPF_FETCH_MULTIPLE) {
 		FINDING(&run, SPF_MULTIPLE, "%zu SPF records at %s: receivers return permerror "
 		    "(RFC 7208 4.5)", root->nrecords, domain);
 		eval_set_fact(ctx, "%zu records", root->nrecords);
+		eval_set_usable(ctx, false);
 		goto done;
 	}
 	report_tree(&run);
+	if (w->failed_node < 0 || run.worst >= (int)SEV_ERROR)
+		eval_set_usable(ctx, !permerror_raised(ctx));
 done:
 	spf_walk_free(w);
 	free(w);

@@ -16,5 +16,7 @@ enum check_status check_dmarc(struct eval_ctx *ctx);	/* check_dmarc.c */
 enum check_status check_mtasts(struct eval_ctx *ctx);	/* check_mtasts.c */
 enum check_status check_tlsrpt(struct eval_ctx *ctx);	/* check_tlsrpt.c */
 enum check_status check_bimi(struct eval_ctx *ctx);	/* check_bimi.c */
+/* Follow-ups, run by eval_run_all() once every check is done (eval_run_followup). */
+enum check_status check_dmarc_auth(struct eval_ctx *ctx);	/* check_dmarc.c */
 
 #endif

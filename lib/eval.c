@@ -58,6 +58,8 @@ struct eval_ctx {
 	enum posture_result run_result;	/* set by the running check */
 	bool run_result_set;
 	char run_fact[64];
+	int run_usable;			/* eval_set_usable() of the running check; -1 unset */
+	int usable[PF_COUNT];		/* per family, once done; -1 unknown */
 	struct posture_family_result family[PF_COUNT];
 	bool oom;
 
@@ -98,6 +100,7 @@ eval_ctx_new(const char *domain, struct dns_resolver *res, const psl_ctx_t *psl,
 	     const struct eval_limits *lim)
 {
 	struct eval_ctx *ctx;
+	int i;
 
 	if (strlen(domain) >= sizeof(ctx->domain))
 		return NULL;
@@ -114,6 +117,8 @@ eval_ctx_new(const char *domain, struct dns_resolver *res, const psl_ctx_t *psl,
 		ctx->lim.timeout_ms = 10000;
 	ctx->start_ms = dns_now_ms();
 	ctx->deadline_ms = ctx->start_ms + ctx->lim.timeout_ms;
+	for (i = 0; i < PF_COUNT; i++)
+		ctx->usable[i] = -1;
 	return ctx;
 }
 
@@ -527,15 +532,51 @@ eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 	ctx->run_result = PR_NOT_CHECKED;
 	ctx->run_result_set = false;
 	ctx->run_fact[0] = '\0';
+	ctx->run_usable = -1;
 	st = fn(ctx);
 	if (st == CHECK_PENDING) {
 		findings_free_from(ctx, mark);
 		return st;
 	}
+	ctx->usable[fam] = ctx->run_usable;
 	ctx->family[fam].result = ctx->run_result_set ?
 	    ctx->run_result : result_from_findings(ctx, mark);
 	memcpy(ctx->family[fam].fact, ctx->run_fact, sizeof(ctx->run_fact));
 	return st;
+}
+
+/* Record whether the running check's family can authenticate mail. */
+void
+eval_set_usable(struct eval_ctx *ctx, bool usable)
+{
+	ctx->run_usable = usable ? 1 : 0;
+}
+
+/* 1 usable, 0 not, -1 unknown. */
+int
+eval_family_usable(const struct eval_ctx *ctx, enum posture_family fam)
+{
+	return (unsigned)fam < PF_COUNT ? ctx->usable[fam] : -1;
+}
+
+/* Run a cross-family rule as family fam; merge its findings into the result. */
+void
+eval_run_followup(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
+{
+	size_t mark = ctx->nfindings;
+	enum posture_result *res = &ctx->family[fam].result, more;
+
+	ctx->cur_family = fam;
+	ctx->run_result_set = false;
+	if (fn(ctx) != CHECK_DONE) {
+		findings_free_from(ctx, mark);
+		return;
+	}
+	if (ctx->nfindings == mark || (*res != PR_OK && *res != PR_WEAK && *res != PR_BROKEN))
+		return;
+	more = result_from_findings(ctx, mark);
+	if (more == PR_BROKEN || (more == PR_WEAK && *res == PR_OK))
+		*res = more;
 }
 
 /* Whether a DNS question waits for the next round. */
@@ -769,5 +810,6 @@ eval_run_all(struct eval_ctx *ctx)
 		}
 		send_round(ctx);
 	}
+	eval_run_followup(ctx, PF_DMARC, check_dmarc_auth);
 	return eval_collect(ctx);
 }

@@ -148,6 +148,20 @@ void eval_set_result(struct eval_ctx *ctx, enum posture_result res);
 /* A short fact for the header comment ("2 hosts", "p=reject"). */
 void eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Whether what the family publishes can authenticate mail at all (SPF: a record that
+ * evaluates without permerror; DKIM: at least one key a verifier accepts). Not set:
+ * unknown (nothing judged, lookups failed). Read by the cross-family follow-up.
+ */
+void eval_set_usable(struct eval_ctx *ctx, bool usable);
+/* 1 usable, 0 not, -1 unknown (see eval_set_usable). */
+int eval_family_usable(const struct eval_ctx *ctx, enum posture_family fam);
+/*
+ * Run a follow-up check of family fam after every check is done (a rule that needs
+ * several families' results). Its findings are kept, and the family's result gets no
+ * better than their worst severity makes it (none, unknown, temperror stay).
+ */
+void eval_run_followup(struct eval_ctx *ctx, enum posture_family fam, check_fn fn);
 
 /*
  * The i-th question queued for the next round (tests that play the DNS server:
