@@ -1,22 +1,34 @@
 #!/bin/bash
-# bench_postfix.sh - what a milter costs Postfix: throughput and latency, with and without.
+# bench_postfix.sh - what a milter costs Postfix: throughput and latency, with and without,
+# posture-milter verifying (SPF, DKIM, DMARC) every message from varied clients and senders.
 #
 #   tests/bench/bench_postfix.sh [-b BUILDDIR] [-P POSTURE-MILTER] [-n MESSAGES]
 #                                [-c SESSIONS] [-l SIZE] [-r ROUNDS] [-L LATENCY_MESSAGES]
-#                                [-o ROW,ROW...]
+#                                [-A SOURCE_ADDRESSES] [-o ROW,ROW...]
 #
-# BUILDDIR (default: $top_builddir or .) holds null-milter and posture-milter; -P names
-# another posture-milter binary.
+# BUILDDIR (default: $top_builddir or .) holds null-milter and posture-milter, and the
+# load generator smtp_load and the signer dkim_sign_tool (built here with
+# `make -C BUILDDIR smtp_load dkim_sign_tool` when missing); -P names another
+# posture-milter binary.
 #
 # Not a test: it prints figures (see BENCHMARKS.md). Run it as root on an optimized build
 # (no sanitizers), e.g. `mkdir /tmp/b-opt && cd /tmp/b-opt && /work/main/configure
-# CFLAGS=-O2 && make null-milter posture-milter && tests/bench/bench_postfix.sh -b .`.
+# CFLAGS="-O2 -g" && make null-milter posture-milter smtp_load dkim_sign_tool &&
+# tests/bench/bench_postfix.sh -b .`.
 #
 # Set-up: a private NSD (tests/integration/nsd.sh) serving 100 generated domains
-# bench-0.test .. bench-99.test (2 MX hosts with addresses, SPF, DMARC p=reject), and a
-# private Postfix on loopback relaying to smtp-sink, which keeps nothing
-# (tests/integration/postfix.sh). milter_default_action is tempfail here, so a milter
-# that fails shows up as refused mail instead of a fast row.
+# bench-0.test .. bench-99.test, each with 2 MX hosts with addresses, SPF
+# "v=spf1 ip4:127.0.1.0/27 mx -all", a DKIM key (2 RSA-2048 keys made with openssl now,
+# selectors k0 and k1, by domain parity) and DMARC p=reject (p=none for bench-N with N mod
+# 10 = 0, p=quarantine for N mod 10 = 1); a private Postfix on loopback relaying to
+# smtp-sink, which keeps nothing (tests/integration/postfix.sh). milter_default_action is
+# tempfail here, so a milter that fails shows up as refused mail instead of a fast row.
+# The messages are made once: 2 per domain, From and MAIL FROM sender@bench-N.test, SIZE
+# (default 1000) bytes of body, DKIM-signed (relaxed/relaxed, rsa-sha256) by dkim_sign_tool.
+# They are sent from SOURCE_ADDRESSES (default 50) client addresses 127.0.1.1 .. (all of
+# 127/8 is on lo on Linux), so SPF passes for 127.0.1.1 .. 127.0.1.31 (62 % of the
+# messages with 50) and fails for the others after the mx lookups; DKIM and with it DMARC
+# pass on every message.
 #
 # Rows (-o picks some; default all, the posture-milter rows only when it is built):
 #   none             no milter
@@ -26,29 +38,34 @@
 #   pm-warm-unix     posture-milter, unix socket, every domain already evaluated
 #   pm-cold-unix     posture-milter, unix socket, started afresh just before the run
 #   pm-warm-inet, pm-cold-inet   the same over TCP
+# posture-milter runs with its defaults besides Socket, Resolver, AuthservID, UserID and
+# EvaluationTimeout 5: AuthResults yes, i.e. SPF, DKIM and DMARC of every message.
 # The rows run in turn, ROUNDS times (alternating, so that drift hits every row alike).
 #
-# One run: SESSIONS (default 10) smtp-source streams in parallel (xargs -P), one stream per
-# sender domain, MESSAGES (default 2000) in all, MESSAGES/100 per domain, one SMTP
-# connection per message (smtp-source without -d), SIZE (default 1000) bytes of body:
-#   smtp-source -l SIZE -m PER -s 1 -f sender@bench-N.test -t rcpt@x.test 127.0.0.1:PORT
-# Throughput is messages accepted per second of wall time (delivery to the sink runs
-# alongside, as it does in production). Then the 1-session latency: LATENCY_MESSAGES
-# (default 200) messages one after the other from python3 smtplib, a new connection each,
-# senders cycling through the 100 domains; the median and mean per message. For the cold
-# rows the milter is started afresh again before the latency run, so each of its first
-# 100 messages is a domain it has not seen.
+# One run, the same load for every row: tests/bench/smtp_load (SESSIONS threads, default
+# 10; one SMTP connection per message; message i is file i mod 200 from source address
+# i mod SOURCE_ADDRESSES, shifted by one every lcm(200, SOURCE_ADDRESSES) messages),
+# MESSAGES (default 2000) in all. Throughput is messages accepted per second of wall time
+# (delivery to the sink runs alongside, as it does in production). Then the 1-session
+# latency: LATENCY_MESSAGES (default 200) messages one after the other (smtp_load -c 1),
+# a new connection each; the median and mean per message. For the cold rows the milter is
+# started afresh again before the latency run, so each of its first 100 messages is a
+# domain it has not seen. A warm row first sends one message from each domain.
 # Milter CPU: utime+stime of the milter process (/proc/PID/stat) over the run, per
 # message; RSS: VmRSS after the run. Host busy: share of all CPUs not idle during the run.
 # Every message must be delivered (counted in the Postfix log) or the run is marked bad.
+# Verification: for the pm rows, the milter's per-message log lines of the throughput run
+# ("posture ... spf=X dkim=Y dmarc=Z", milter/callbacks.c) are counted: how many messages
+# were verified, with spf=pass, spf=fail, dkim=pass and dmarc=pass. A pm run that
+# verified fewer than MESSAGES messages is marked bad.
 #
 # Prints one line per run, then a table of medians over the rounds and the ratios:
 # each row against "none" of the same round, and posture-milter against the null milter
 # of the same socket kind (inet: the prompt-ACK one) of the same round.
 #
-# What can go wrong: not root, or Postfix/nsd/python3 missing (exit 1, saying which); a
-# milter that does not start or refuses mail (its run is marked FAILED, its log tail
-# printed; the other rows go on).
+# What can go wrong: not root, or Postfix/nsd/python3/openssl missing, or smtp_load and
+# dkim_sign_tool not buildable (exit 1, saying which); a milter that does not start or
+# refuses mail (its run is marked FAILED, its log tail printed; the other rows go on).
 set -u
 
 top_srcdir="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -58,16 +75,21 @@ SESSIONS=10
 SIZE=1000
 ROUNDS=3
 LAT_MESSAGES=200
+NSRC=50
 ROWS=""
 DOMAINS=100
+PER_DOMAIN=2		# messages made per domain
+KEYS=2			# RSA keys; domain N uses key N mod KEYS, selector kK
+SRC_FIRST=127.0.1.1
+SPF_NET=127.0.1.0/27	# passes for 127.0.1.1 .. 127.0.1.31
 
 usage() {
-	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,7p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 PM=""
-while getopts "b:P:n:c:l:r:L:o:h" opt; do
+while getopts "b:P:n:c:l:r:L:A:o:h" opt; do
 	case "$opt" in
 	b) BUILD="$OPTARG" ;;
 	P) PM="$OPTARG" ;;
@@ -76,27 +98,44 @@ while getopts "b:P:n:c:l:r:L:o:h" opt; do
 	l) SIZE="$OPTARG" ;;
 	r) ROUNDS="$OPTARG" ;;
 	L) LAT_MESSAGES="$OPTARG" ;;
+	A) NSRC="$OPTARG" ;;
 	o) ROWS="$(echo "$OPTARG" | tr ',' ' ')" ;;
 	*) usage ;;
 	esac
 done
+for v in "$MESSAGES" "$SESSIONS" "$SIZE" "$ROUNDS" "$LAT_MESSAGES" "$NSRC"; do
+	case "$v" in
+	'' | *[!0-9]* | 0) echo "bench_postfix.sh: -n -c -l -r -L -A want positive numbers" >&2; exit 2 ;;
+	esac
+done
+[ "$NSRC" -le 254 ] || { echo "bench_postfix.sh: -A: at most 254 source addresses" >&2; exit 2; }
 BUILD="$(cd "$BUILD" && pwd)"
 NULLM="$BUILD/null-milter"
 PM="${PM:-$BUILD/posture-milter}"
-PER=$(((MESSAGES + DOMAINS - 1) / DOMAINS))
-MESSAGES=$((PER * DOMAINS))
+LOAD="$BUILD/smtp_load"
+SIGNER="$BUILD/dkim_sign_tool"
 
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 # shellcheck source=tests/integration/postfix.sh
 . "$top_srcdir/tests/integration/postfix.sh"
 
+if [ ! -x "$LOAD" ] || [ ! -x "$SIGNER" ]; then
+	echo "# building smtp_load and dkim_sign_tool: make -C $BUILD smtp_load dkim_sign_tool"
+	make -C "$BUILD" smtp_load dkim_sign_tool >"${TMPDIR:-/tmp}/bench_postfix-make.$$.log" 2>&1 ||
+		tail -n 5 "${TMPDIR:-/tmp}/bench_postfix-make.$$.log" >&2
+	rm -f "${TMPDIR:-/tmp}/bench_postfix-make.$$.log"
+fi
 missing=""
 pf_find_binaries || missing="$PF_MISSING"
 nsd_find_binary || missing="${missing:+$missing, }nsd"
 command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
+command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
 [ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
 [ -x "$NULLM" ] || missing="${missing:+$missing, }$NULLM (make null-milter)"
+for bin in "$LOAD" "$SIGNER"; do
+	[ -x "$bin" ] || missing="${missing:+$missing, }$bin (make -C $BUILD $(basename "$bin"))"
+done
 if [ -n "$missing" ]; then
 	echo "bench_postfix.sh: missing $missing" >&2
 	exit 1
@@ -113,11 +152,38 @@ if grep -q 'fsanitize' "$BUILD/Makefile" 2>/dev/null; then
 	echo "# WARNING: $BUILD is a sanitizer build: the milter figures are not representative"
 fi
 
-# ---- the zones ----
+# ---- keys, zones and messages ----
 
 ZDIR="$(mktemp -d "${TMPDIR:-/tmp}/posture-bench-zones.XXXXXX")"
+KDIR="$ZDIR.keys"
+MDIR="$ZDIR.msgs"
+mkdir -p "$KDIR" "$MDIR"
+chmod 755 "$MDIR"
+# shellcheck disable=SC2064 # the names are fixed now
+trap "rm -rf '$ZDIR' '$KDIR' '$MDIR'" EXIT
+
+# vf_txt_strings and vf_pubkey: the helpers the verification fixtures use.
+# shellcheck source=tests/integration/verify_fixtures.sh
+. "$top_srcdir/tests/integration/verify_fixtures.sh"
+
+declare -a KEY_P=()
+for k in $(seq 0 $((KEYS - 1))); do
+	if ! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$KDIR/k$k.pem" 2>"$KDIR/err"; then
+		echo "bench_postfix.sh: openssl could not make a key: $(head -n 1 "$KDIR/err")" >&2
+		exit 1
+	fi
+	KEY_P[k]="$(vf_pubkey "$KDIR/k$k.pem" rsa)"
+done
+
 cp "$top_srcdir/tests/fixtures/zones/test.zone" "$ZDIR/"
 for i in $(seq 0 $((DOMAINS - 1))); do
+	case $((i % 10)) in
+	0) policy=none ;;
+	1) policy=quarantine ;;
+	*) policy=reject ;;
+	esac
+	k=$((i % KEYS))
 	cat >"$ZDIR/bench-$i.test.zone" <<EOF
 \$ORIGIN bench-$i.test.
 \$TTL 3600
@@ -127,13 +193,49 @@ for i in $(seq 0 $((DOMAINS - 1))); do
 @	IN MX	20 mx2.bench-$i.test.
 mx1	IN A	11.1.$i.1
 mx2	IN A	11.1.$i.2
-@	IN TXT	"v=spf1 mx -all"
-_dmarc	IN TXT	"v=DMARC1; p=reject; rua=mailto:dmarc@bench-$i.test"
+@	IN TXT	"v=spf1 ip4:$SPF_NET mx -all"
+k$k._domainkey	IN TXT	( $(vf_txt_strings "v=DKIM1; k=rsa; p=${KEY_P[k]}") )
+_dmarc	IN TXT	"v=DMARC1; p=$policy; rua=mailto:dmarc@bench-$i.test"
 EOF
 done
+
+# The body: SIZE bytes in lines of 72 (LF included) after a first line naming the message.
+body() {
+	awk -v n="$SIZE" -v first="$1" 'BEGIN {
+		line = sprintf("%71s", ""); gsub(/ /, "x", line)
+		print first; n -= length(first) + 1
+		while (n >= 72) { print line; n -= 72 }
+		if (n > 1) print substr(line, 1, n - 1)
+	}'
+}
+
+# Messages named J-NNN.eml, J major: smtp_load sends files in name order, so the first
+# DOMAINS messages come from DOMAINS different domains (the warm-up).
+DATE="$(date -R)"
+for j in $(seq 0 $((PER_DOMAIN - 1))); do
+	for i in $(seq 0 $((DOMAINS - 1))); do
+		name="$(printf '%d-%03d' "$j" "$i")"
+		d="bench-$i.test"
+		{
+			printf 'From: Sender %d <sender@%s>\nTo: <rcpt@x.test>\n' "$i" "$d"
+			printf 'Subject: bench message %d from %s\nDate: %s\n' "$j" "$d" "$DATE"
+			printf 'Message-ID: <%s.bench@%s>\nMIME-Version: 1.0\n' "$name" "$d"
+			printf 'Content-Type: text/plain; charset=us-ascii\n\n'
+			body "message $j of $d"
+		} >"$KDIR/msg.txt"
+		if ! "$SIGNER" -k "$KDIR/k$((i % KEYS)).pem" -d "$d" -s "k$((i % KEYS))" \
+			"$KDIR/msg.txt" >"$MDIR/$name.eml" 2>"$KDIR/err"; then
+			echo "bench_postfix.sh: dkim_sign_tool failed: $(head -n 1 "$KDIR/err")" >&2
+			exit 1
+		fi
+		echo "sender@$d" >"$MDIR/$name.from"
+	done
+done
+FILES=$((DOMAINS * PER_DOMAIN))
+
 nsd_start "$ZDIR" >/dev/null || { echo "bench_postfix.sh: NSD did not start" >&2; exit 1; }
 # shellcheck disable=SC2016 # expanded at exit
-nsd_at_exit 'rm -rf "$ZDIR"'
+nsd_at_exit 'rm -rf "$ZDIR" "$KDIR" "$MDIR"'
 
 # One smtpd listener per row, each with its own milter socket (no reloads: postfix.sh).
 declare -A SOCK_LM=() SOCK_PF=()
@@ -158,23 +260,6 @@ mkdir -p "$WORK"
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 
-cat >"$WORK/latency.py" <<'PYEOF'
-"""latency.py PORT COUNT DOMAINS: COUNT messages in one session at a time; median, mean ms."""
-import smtplib, statistics, sys, time
-port, count, domains = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-body = "x" * 1000
-times = []
-for i in range(count):
-    d = "bench-%d.test" % (i % domains)
-    msg = ("From: <sender@%s>\r\nTo: <rcpt@x.test>\r\nSubject: latency %d\r\n\r\n%s\r\n"
-           % (d, i, body))
-    t0 = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
-        s.sendmail("sender@" + d, ["rcpt@x.test"], msg)
-    times.append((time.perf_counter() - t0) * 1000)
-print("%.2f %.2f" % (statistics.median(times), statistics.mean(times)))
-PYEOF
-
 # ---- measuring ----
 
 CLK_TCK="$(getconf CLK_TCK)"
@@ -197,16 +282,23 @@ host_ticks() {
 	awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat
 }
 
-# The load on PORT: SESSIONS parallel smtp-source streams, one per domain, PER messages each.
+# The load on PORT: COUNT messages from SESSIONS sessions; smtp_load's result line on
+# stdout, its errors in drive.err; 1 when a message failed.
 drive() {
-	local port="$1" per="$2"
-	seq 0 $((DOMAINS - 1)) | xargs -P "$SESSIONS" -I{} \
-		"$PF_SOURCE_BIN" -l "$SIZE" -m "$per" -s 1 -f "sender@bench-{}.test" \
-		-t rcpt@x.test "127.0.0.1:$port" >>"$WORK/drive.out" 2>&1
+	local port="$1" count="$2" sessions="$3"
+	"$LOAD" -p "$port" -c "$sessions" -n "$count" -a "$SRC_FIRST" -A "$NSRC" "$MDIR" \
+		2>>"$WORK/drive.err"
+}
+
+# A field NAME=VALUE of a smtp_load result line.
+field() {
+	local v="${2#*"$1"=}"
+	echo "${v%% *}"
 }
 
 MILTER_PID=""
 PORT=""
+SAMPLE_SHOWN=0
 
 # Start the milter of ROW; sets PORT (its smtpd listener); 1 when it does not come up.
 milter_up() {
@@ -244,42 +336,72 @@ milter_down() {
 	fi
 }
 
+# Size in bytes of FILE (0 when absent).
+file_size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+
+# The verification results in the milter log LOG after byte OFFSET: "verified spf_pass
+# spf_fail dkim_pass dmarc_pass" (counts of per-message "posture ..." lines).
+verify_counts() {
+	tail -c +$(($2 + 1)) "$1" 2>/dev/null | awk '
+		/: posture / && / spf=[a-z]+ dkim=[a-z]+ dmarc=[a-z]+/ {
+			n++
+			if (/ spf=pass /) sp++
+			if (/ spf=fail /) sf++
+			if (/ dkim=pass /) dk++
+			if (/ dmarc=pass[;,]/) dm++
+		}
+		END { printf "%d %d %d %d %d\n", n, sp, sf, dk, dm }'
+}
+
 # One run of ROW in ROUND: throughput, then latency; appends a line to RESULTS.
 run_row() {
-	local row="$1" round="$2" sent0 c0 c1 h0 h1 t0 t1 secs rate cpu rss busy lat ok=ok
+	local row="$1" round="$2" sent0 c0 c1 h0 h1 secs rate cpu rss busy ok=ok out latout
+	local lat="0 0" ver="- - - - -" off=0 warm=0
 	sent0="$(pf_sent_count)"
+	: >"$WORK/drive.err"
 	milter_up "$row" || { milter_down; printf '%s\t%s\tFAILED\n' "$round" "$row" >>"$RESULTS"; return; }
 	case "$row" in
 	pm-warm-*)
-		drive "$PORT" 1 || ok=FAILED	# every domain evaluated once
+		warm="$DOMAINS"	# every domain evaluated once
+		drive "$PORT" "$warm" "$SESSIONS" >/dev/null || ok=FAILED
 		pf_wait_idle 120
 		;;
 	esac
-	: >"$WORK/drive.out"
+	[ -n "$MILTER_PID" ] && off="$(file_size "$WORK/$row.log")"
 	c0="$(cpu_ticks "$MILTER_PID")"
 	read -r -a h0 < <(host_ticks)
-	t0=$(date +%s%N)
-	drive "$PORT" "$PER" || ok=FAILED
-	t1=$(date +%s%N)
+	out="$(drive "$PORT" "$MESSAGES" "$SESSIONS")" || ok=FAILED
 	read -r -a h1 < <(host_ticks)
 	c1="$(cpu_ticks "$MILTER_PID")"
 	rss="$(rss_kb "$MILTER_PID")"
-	if [ "$ok" != ok ]; then
-		echo "# $row: smtp-source reported errors:" >&2
-		grep -v '^$' "$WORK/drive.out" | sort | uniq -c | sort -rn | head -n 5 >&2
-	fi
 	if [ -n "$MILTER_PID" ] && ! kill -0 "$MILTER_PID" 2>/dev/null; then
 		echo "# $row: the milter died" >&2
 		tail -n 10 "$WORK/$row.log" >&2
 		ok=FAILED
 	fi
-	secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"
-	rate="$(awk -v n="$MESSAGES" -v s="$secs" 'BEGIN {printf "%.1f", n / s}')"
+	secs="$(awk -v ms="$(field elapsed_ms "$out")" 'BEGIN {printf "%.3f", ms / 1000}')"
+	rate="$(field rate "$out")"
 	cpu="$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$MESSAGES" \
 		'BEGIN {printf "%.3f", d * 1000 / hz / n}')"
 	busy="$(awk -v b=$((h1[0] - h0[0])) -v t=$((h1[1] - h0[1])) \
 		'BEGIN {printf "%.0f", t ? 100 * b / t : 0}')"
 	pf_wait_idle 120 || ok=FAILED
+	case "$row" in
+	pm-*)
+		# The throughput run's messages, as the milter logged them (before a restart).
+		ver="$(verify_counts "$WORK/$row.log" "$off")"
+		if [ "$SAMPLE_SHOWN" = 0 ]; then
+			echo "# $row, a log line: $(grep -m 1 ': posture .* spf=' "$WORK/$row.log")"
+			SAMPLE_SHOWN=1
+		fi
+		if [ "${ver%% *}" -lt "$MESSAGES" ]; then
+			echo "# $row: ${ver%% *} of $MESSAGES messages verified" >&2
+			ok=FAILED
+		fi
+		;;
+	esac
 	case "$row" in
 	pm-cold-*)
 		# A fresh milter for the latency run, so its first messages are cold too.
@@ -287,13 +409,19 @@ run_row() {
 		milter_up "$row" || ok=FAILED
 		;;
 	esac
-	lat="$(python3 "$WORK/latency.py" "$PORT" "$LAT_MESSAGES" "$DOMAINS" 2>>"$WORK/drive.out")" \
-		|| { lat="0 0"; ok=FAILED; }
+	if latout="$(drive "$PORT" "$LAT_MESSAGES" 1)"; then
+		lat="$(field median_ms "$latout") $(field mean_ms "$latout")"
+	else
+		ok=FAILED
+	fi
 	pf_wait_idle 120 || ok=FAILED
 	milter_down
-	case "$row" in
-	pm-warm-*) sent0=$((sent0 + DOMAINS)) ;;
-	esac
+	if [ -s "$WORK/drive.err" ]; then
+		echo "# $row: smtp_load reported failures ($out):" >&2
+		head -n 3 "$WORK/drive.err" >&2
+		ok=FAILED
+	fi
+	sent0=$((sent0 + warm))
 	if [ $(($(pf_sent_count) - sent0)) -ne $((MESSAGES + LAT_MESSAGES)) ]; then
 		echo "# $row: $(($(pf_sent_count) - sent0)) delivered, $((MESSAGES + LAT_MESSAGES)) sent" >&2
 		ok=FAILED
@@ -302,14 +430,23 @@ run_row() {
 		echo "# $row: sanitizer report in the milter's log" >&2
 		ok=FAILED
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$row" "$ok" "$rate" "$secs" \
-		"$cpu" "$rss" "$busy" "${lat% *}" "${lat#* }" >>"$RESULTS"
-	printf '# round %s %-16s %s %8s msg/s (%s s) cpu %s ms/msg rss %s kB host %s%% latency median %s mean %s ms\n' \
+	# shellcheck disable=SC2086 # ver and lat are lists of numbers
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$row" \
+		"$ok" "$rate" "$secs" "$cpu" "$rss" "$busy" $lat $ver >>"$RESULTS"
+	printf '# round %s %-16s %s %8s msg/s (%s s) cpu %s ms/msg rss %s kB host %s%% latency median %s mean %s ms' \
 		"$round" "$row" "$ok" "$rate" "$secs" "$cpu" "$rss" "$busy" "${lat% *}" "${lat#* }"
+	case "$row" in
+	pm-*)
+		# shellcheck disable=SC2086
+		set -- $ver
+		printf ' verified %s: spf pass %s fail %s, dkim pass %s, dmarc pass %s' "$@"
+		;;
+	esac
+	printf '\n'
 }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -r), Postfix $("$PF_POSTCONF" -c "$PF_CONF" -h mail_version)"
-echo "# $MESSAGES messages of $SIZE bytes per run, $SESSIONS sessions, $DOMAINS sender domains, $ROUNDS rounds, latency over $LAT_MESSAGES messages"
+echo "# $MESSAGES messages of $SIZE bytes per run, $SESSIONS sessions (smtp_load), $FILES DKIM-signed messages from $DOMAINS sender domains, $NSRC client addresses $SRC_FIRST.. (SPF ip4:$SPF_NET), $ROUNDS rounds, latency over $LAT_MESSAGES messages"
 # tcp_ack.c works only if the program exports accept() and read() to libmilter.
 for bin in "$NULLM" "$PM"; do
 	[ -x "$bin" ] || continue
@@ -337,15 +474,23 @@ for line in open(sys.argv[1]):
     if ok != "ok":
         runs.setdefault(row, {})[rnd] = None
         continue
-    runs.setdefault(row, {})[rnd] = dict(rate=float(f[3]), cpu=float(f[5]), rss=int(f[6]),
-                                         busy=int(f[7]), lat=float(f[8]), latmean=float(f[9]))
+    r = dict(rate=float(f[3]), cpu=float(f[5]), rss=int(f[6]), busy=int(f[7]),
+             lat=float(f[8]), latmean=float(f[9]))
+    if f[10] != "-":
+        r.update(ver=int(f[10]), spfpass=int(f[11]), spffail=int(f[12]),
+                 dkimpass=int(f[13]), dmarcpass=int(f[14]))
+    runs.setdefault(row, {})[rnd] = r
 
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
 
 def col(row, key):
-    return med([r[key] if r else None for r in runs.get(row, {}).values()])
+    return med([r.get(key) if r else None for r in runs.get(row, {}).values()])
+
+def lowest(row, key):
+    xs = [r[key] for r in runs.get(row, {}).values() if r and key in r]
+    return min(xs) if xs else None
 
 def ratio(row, base):
     rs = []
@@ -363,9 +508,15 @@ def peer(row):
 def fmt(v, spec):
     return "–" if v is None else format(v, spec)
 
+def verified(row):
+    if lowest(row, "ver") is None:
+        return "–"
+    return "%d: spf %d pass / %d fail, dkim %d pass, dmarc %d pass" % tuple(
+        lowest(row, k) for k in ("ver", "spfpass", "spffail", "dkimpass", "dmarcpass"))
+
 print()
-print("| row | msg/s | x none | x null (same socket) | latency ms median / mean | added ms (median) | milter CPU ms/msg | milter RSS MB | host busy % | failed runs |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| row | msg/s | x none | x null (same socket) | latency ms median / mean | added ms (median) | milter CPU ms/msg | milter RSS MB | host busy % | verified per run (lowest) | failed runs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 none_lat = col("none", "lat")
 for row in order:
     failed = sum(1 for r in runs[row].values() if r is None)
@@ -373,11 +524,16 @@ for row in order:
     added = None if (lat is None or none_lat is None or row == "none") else lat - none_lat
     rss = col(row, "rss")
     p = peer(row)
-    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
         row, fmt(col(row, "rate"), ".0f"), fmt(ratio(row, "none"), ".2f"),
         fmt(ratio(row, p) if p else None, ".2f"),
         fmt(lat, ".2f") + " / " + fmt(col(row, "latmean"), ".2f"), fmt(added, "+.2f"),
         "–" if row == "none" else fmt(col(row, "cpu"), ".3f"),
         "–" if row == "none" else fmt(rss / 1024 if rss else None, ".1f"),
-        fmt(col(row, "busy"), ".0f"), failed))
+        fmt(col(row, "busy"), ".0f"), verified(row), failed))
+print()
+print("Per-round rates (msg/s): " + "; ".join(
+    "%s %s" % (row, ", ".join("–" if r is None else "%.0f" % r["rate"]
+                              for _, r in sorted(runs[row].items(), key=lambda kv: int(kv[0]))))
+    for row in order))
 PYEOF
