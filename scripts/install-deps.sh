@@ -23,6 +23,7 @@ PACKAGES=(
 	libopendkim-dev opendkim-tools	# DKIM verification; opendkim-genkey in tests
 	miltertest	# tests/integration/miltertest.sh: the milter protocol tests
 	nsd python3 clang ca-certificates git
+	openssl	# keys made at test time (verify_fixtures.sh, https.sh)
 	postfix swaks	# tests/integration/postfix_milter.sh, scripts/demo.sh, tests/bench
 	python3-spf python3-yaml	# the RFC 7208 test suite and its YAML reader
 	libspf2-dev	# the differential oracle for our SPF evaluator (tests only)
