@@ -7,6 +7,11 @@
  *   dkim_verify_new() _header() _eoh() _body() _eom() _free()   one message
  *   dkim_verify_message()  the same over a message in memory
  *
+ * libopendkim's handle is made at the first DKIM-Signature field, and the fields seen
+ * before it are handed over then, in order. An unsigned message so costs no handle:
+ * for it dkim_eoh() can only say DKIM_STAT_NOSIG (with BADSIGHANDLES and without
+ * STRICTHDRS it checks nothing else), which is what is recorded without asking it.
+ *
  * How libopendkim is driven (Debian 2.11.0~beta2, read in its source and measured):
  * - dkim_header() wants "Name:value" with CRLF inside folds. The milter hands over
  *   folds as bare LF; with c=simple header canonicalization a bare LF breaks every
@@ -105,7 +110,7 @@ key_for(struct dkim_verify *v, DKIM_SIGINFO *sig)
 	if (!k->asked)
 		dkv_keys_fetch(v);
 	if (!k->settled)
-		dkv_key_settle(k);
+		dkv_key_settle(v->lib, k);
 	return k;
 }
 
@@ -372,7 +377,7 @@ dkv_results(struct dkim_verify *v)
 	unsigned i;
 	bool mapped;
 
-	mapped = v->eoh_status != DKIM_STAT_NOSIG && !v->too_big &&
+	mapped = v->eoh_status != DKIM_STAT_NOSIG && !v->too_big && v->dkim != NULL &&
 	    dkim_getsiglist(v->dkim, &list, &n) == DKIM_STAT_OK && list != NULL &&
 	    n >= 0 && (unsigned)n == v->nfed;
 	for (i = 0; i < v->nfed; i++) {
@@ -417,7 +422,8 @@ dkim_verify_lib_new(const struct dkim_verify_config *cfg, char *err, size_t errl
 		return NULL;
 	}
 	lib = calloc(1, sizeof(*lib));
-	if (lib == NULL) {
+	if (lib == NULL || pthread_mutex_init(&lib->parsed_lock, NULL) != 0) {
+		free(lib);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -445,6 +451,8 @@ dkim_verify_lib_free(struct dkim_verify_lib *lib)
 		return;
 	if (lib->dl != NULL)
 		dkim_close(lib->dl);
+	dkv_parsed_clear(lib);
+	pthread_mutex_destroy(&lib->parsed_lock);
 	free(lib);
 }
 
@@ -455,8 +463,8 @@ struct dkim_verify *
 dkim_verify_new(struct dkim_verify_lib *lib, const char *jobid)
 {
 	struct dkim_verify *v;
-	DKIM_STAT st;
 	unsigned max;
+	size_t len;
 
 	if (lib == NULL)
 		return NULL;
@@ -465,17 +473,82 @@ dkim_verify_new(struct dkim_verify_lib *lib, const char *jobid)
 	if (v == NULL)
 		return NULL;
 	v->lib = lib;
-	v->meta = calloc(max, sizeof(*v->meta));
-	v->keys = calloc(max, sizeof(*v->keys));
-	v->res.sigs = calloc(max, sizeof(*v->res.sigs));
-	v->dkim = dkim_verify(lib->dl, (const u_char *)(jobid != NULL && *jobid ? jobid : "-"),
-	    NULL, &st);
-	if (v->meta == NULL || v->keys == NULL || v->res.sigs == NULL || v->dkim == NULL ||
-	    dkim_set_user_context(v->dkim, v) != DKIM_STAT_OK) {
+	/*
+	 * Not cleared (about 9 KB, every message): each entry is written in full when it
+	 * is taken into use (dkv_scan_signature, dkv_key_slot, dkv_results) and only
+	 * entries below nfed and nkeys are read. max <= DKIM_VERIFY_MAX_SIGNATURES.
+	 */
+	v->meta = malloc(max * sizeof(*v->meta));
+	v->keys = malloc(max * sizeof(*v->keys));
+	v->res.sigs = malloc(max * sizeof(*v->res.sigs));
+	if (v->meta == NULL || v->keys == NULL || v->res.sigs == NULL) {
 		dkim_verify_free(v);
 		return NULL;
 	}
+	if (jobid == NULL || *jobid == '\0')
+		jobid = "-";
+	len = strnlen(jobid, sizeof(v->jobid) - 1);	/* cut as snprintf would */
+	memcpy(v->jobid, jobid, len);
+	v->jobid[len] = '\0';
 	return v;
+}
+
+/* Free the fields kept for libopendkim. */
+static void
+pending_free(struct dkim_verify *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->npending; i++)
+		free(v->pending[i].text);
+	free(v->pending);
+	v->pending = NULL;
+	v->npending = v->pending_cap = 0;
+}
+
+/* Keep a field (ownership passes) until libopendkim is needed; -1 on OOM. */
+static int
+pending_add(struct dkim_verify *v, char *text, size_t len)
+{
+	struct dkv_field *grown;
+	size_t cap;
+
+	if (v->npending == v->pending_cap) {
+		cap = v->pending_cap ? v->pending_cap * 2 : 16;
+		if (cap > SIZE_MAX / sizeof(*grown))
+			return -1;
+		grown = realloc(v->pending, cap * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		v->pending = grown;
+		v->pending_cap = cap;
+	}
+	v->pending[v->npending].text = text;
+	v->pending[v->npending++].len = len;
+	return 0;
+}
+
+/* Make libopendkim's handle and hand it the fields kept so far; -1 on failure. */
+static int
+dkv_start(struct dkim_verify *v)
+{
+	DKIM_STAT st;
+	size_t i;
+
+	v->dkim = dkim_verify(v->lib->dl, (const u_char *)v->jobid, NULL, &st);
+	if (v->dkim == NULL || dkim_set_user_context(v->dkim, v) != DKIM_STAT_OK) {
+		if (v->dkim != NULL)
+			dkim_free(v->dkim);
+		v->dkim = NULL;
+		v->start_failed = v->oom = true;
+		pending_free(v);
+		return -1;
+	}
+	/* Their statuses: only out of memory can fail a field that is no signature. */
+	for (i = 0; i < v->npending; i++)
+		(void)dkim_header(v->dkim, (u_char *)v->pending[i].text, v->pending[i].len);
+	pending_free(v);
+	return 0;
 }
 
 /* Free a verifier and its results. */
@@ -488,6 +561,7 @@ dkim_verify_free(struct dkim_verify *v)
 		return;
 	if (v->dkim != NULL)
 		dkim_free(v->dkim);
+	pending_free(v);
 	for (i = 0; v->keys != NULL && i < v->nkeys; i++) {
 		dns_answer_clear(&v->keys[i].ans);
 		free(v->keys[i].record);
@@ -543,11 +617,12 @@ dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *v
 {
 	bool is_sig;
 	size_t bare = 0, i, total, o = 0;
+	const char *lf;
 	char *field;
 	DKIM_STAT st;
 
-	if (v == NULL || v->state != DKV_HEADER || !field_name_ok(name, nlen) ||
-	    memchr(value, '\0', vlen) != NULL)
+	if (v == NULL || v->state != DKV_HEADER || v->start_failed ||
+	    !field_name_ok(name, nlen) || memchr(value, '\0', vlen) != NULL)
 		return -1;
 	is_sig = name_is(name, nlen, "DKIM-Signature");
 	if (is_sig && ++v->res.seen > v->lib->cfg.max_signatures) {
@@ -555,8 +630,9 @@ dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *v
 		nlen = sizeof(unchecked_name) - 1;
 		is_sig = false;
 	}
-	for (i = 0; i < vlen; i++)
-		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
+	for (lf = memchr(value, '\n', vlen); lf != NULL;
+	    lf = memchr(lf + 1, '\n', vlen - (size_t)(lf + 1 - value)))
+		if (lf == value || lf[-1] != '\r')
 			bare++;
 	total = nlen + 1 + vlen + bare;		/* each term bounded: no overflow */
 	if (v->too_big || total > DKIM_VERIFY_MAX_HEADER_BYTES - v->header_bytes) {
@@ -572,12 +648,29 @@ dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *v
 	memcpy(field, name, nlen);
 	o = nlen;
 	field[o++] = ':';
-	for (i = 0; i < vlen; i++) {
-		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
-			field[o++] = '\r';
-		field[o++] = value[i];
+	if (bare == 0) {
+		memcpy(field + o, value, vlen);		/* the usual case: CRLF or one line */
+		o += vlen;
+	} else {
+		for (i = 0; i < vlen; i++) {
+			if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
+				field[o++] = '\r';
+			field[o++] = value[i];
+		}
 	}
 	field[o] = '\0';
+	if (v->dkim == NULL && !is_sig) {
+		if (pending_add(v, field, o) < 0) {
+			free(field);
+			v->oom = true;
+			return -1;
+		}
+		return 0;
+	}
+	if (v->dkim == NULL && dkv_start(v) < 0) {
+		free(field);
+		return -1;
+	}
 	st = dkim_header(v->dkim, (u_char *)field, o);
 	free(field);
 	if (is_sig) {
@@ -605,6 +698,12 @@ dkim_verify_eoh(struct dkim_verify *v)
 	if (v == NULL || v->state != DKV_HEADER)
 		return -1;
 	v->state = DKV_BODY;
+	if (v->dkim == NULL) {
+		/* No DKIM-Signature came: libopendkim's dkim_eoh() would say just that. */
+		pending_free(v);
+		v->eoh_status = v->start_failed ? DKIM_STAT_NORESOURCE : DKIM_STAT_NOSIG;
+		return v->start_failed ? -1 : 0;
+	}
 	(void)dkim_header(v->dkim, (u_char *)(uintptr_t)guard_field, sizeof(guard_field) - 1);
 	v->eoh_status = dkim_eoh(v->dkim);
 	return v->eoh_status == DKIM_STAT_OK || v->eoh_status == DKIM_STAT_NOSIG ? 0 : -1;

@@ -7,6 +7,7 @@
  *   dkv_scan_signature()    the tags we report or judge ourselves, from the raw value
  *   dkv_header_n()          dkim_verify_header() with lengths
  *   dkv_key_name() _slot() dkv_keys_fetch() dkv_key_settle()   the keys of a message
+ *   dkv_parsed_clear()      forget the parsed key records the library remembers
  *
  * libopendkim's handles appear as struct dkim_lib / struct dkim, the structs behind
  * its DKIM_LIB and DKIM typedefs, so that only dkim_verify.c needs its header.
@@ -14,6 +15,7 @@
 #ifndef POSTURE_DKIM_VERIFY_INT_H
 #define POSTURE_DKIM_VERIFY_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,9 +41,26 @@ struct dkv_meta {
 	char d[254], s[254], a[32];
 };
 
+#define DKV_PARSED_SLOTS	64	/* key records whose parse is remembered */
+
+/*
+ * What dkim_key_parse() said of one key record, kept by its exact text: parsing a key
+ * costs about a million instructions (OpenSSL 3's decoders), and a warm cache hands
+ * the same record to every message of a domain.
+ */
+struct dkv_parsed {
+	char *record;			/* owned; NULL when the slot is empty */
+	size_t len;
+	uint64_t hash;
+	unsigned bits;
+	bool testing;
+};
+
 struct dkim_verify_lib {
 	struct dkim_lib *dl;		/* owned: libopendkim's DKIM_LIB */
 	struct dkim_verify_config cfg;
+	pthread_mutex_t parsed_lock;	/* guards parsed[]; held only to copy in or out */
+	struct dkv_parsed parsed[DKV_PARSED_SLOTS];	/* direct-mapped by hash */
 };
 
 enum dkv_key_outcome {
@@ -65,10 +84,20 @@ struct dkv_key {
 
 enum dkv_state { DKV_HEADER, DKV_BODY, DKV_DONE };
 
+/* A header field kept until libopendkim is needed (dkim_verify.c, dkv_start). */
+struct dkv_field {
+	char *text;			/* owned: "Name:value", CRLF in folds */
+	size_t len;
+};
+
 /* One message being verified. */
 struct dkim_verify {
 	struct dkim_verify_lib *lib;	/* borrowed */
-	struct dkim *dkim;		/* owned: libopendkim's DKIM */
+	struct dkim *dkim;		/* owned: libopendkim's DKIM; NULL before a signature */
+	char jobid[64];			/* given to libopendkim, which keeps the pointer */
+	struct dkv_field *pending;	/* owned: fields before the first DKIM-Signature */
+	size_t npending, pending_cap;
+	bool start_failed;		/* libopendkim's handle could not be made (OOM) */
 	enum dkv_state state;
 	size_t header_bytes;		/* fed so far, after LF -> CRLF */
 	bool too_big, oom;
@@ -100,7 +129,12 @@ int dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen);
 struct dkv_key *dkv_key_slot(struct dkim_verify *v, const char *name);
 /* Ask the key source for every slot not asked yet, in one call, within the deadline. */
 void dkv_keys_fetch(struct dkim_verify *v);
-/* Settle a slot from its answer: outcome, reason, the record for libopendkim. */
-void dkv_key_settle(struct dkv_key *k);
+/*
+ * Settle a slot from its answer: outcome, reason, the record for libopendkim; the
+ * record's bits and t=y from lib's parsed records when it was seen before.
+ */
+void dkv_key_settle(struct dkim_verify_lib *lib, struct dkv_key *k);
+/* Free the parsed records lib remembers (at library free; no other thread may use it). */
+void dkv_parsed_clear(struct dkim_verify_lib *lib);
 
 #endif

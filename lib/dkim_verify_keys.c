@@ -6,6 +6,7 @@
  *   dkv_key_slot()    one slot per key name of the message (at most max_signatures)
  *   dkv_keys_fetch()  every slot not asked yet, in one call, within the message deadline
  *   dkv_key_settle()  the answer's outcome: a record, no key, a failed lookup, unusable
+ *   dkv_parsed_clear()  forget the parsed records (the library's, see below)
  *
  * Outcomes: NXDOMAIN and NODATA are "no key" (permerror); any failure of the lookup
  * (SERVFAIL, REFUSED, timeout, malformed, budget, local error, an empty answer) is
@@ -15,6 +16,12 @@
  * What can go wrong: a key source that fills nothing (read as DNS_ERROR), that is slow
  * (it is given what is left of key_timeout_ms; past it nothing more is asked), out of
  * memory (DNS_ERROR: temperror). TXT data is never trusted: lengths come from the answer.
+ *
+ * Parsed records: dkim_key_parse() of a key (exact modulus size, t=y) is remembered by
+ * the record's exact text in a small direct-mapped table of the library, shared by all
+ * threads under one mutex held only to copy in or out. A collision (or a sender's
+ * records made to collide) only evicts: the text is compared in full, so a hit is
+ * always the same record. Out of memory keeps nothing and changes no result.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,13 +149,82 @@ key_record(const struct dns_answer *a, size_t *lenp, const char **why)
 	return NULL;
 }
 
+/* FNV-1a of a record's text (the slot; the text itself decides a hit). */
+static uint64_t
+record_hash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
+/* Bits and t=y of a record parsed before; false when not remembered. */
+static bool
+parsed_get(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
+	   unsigned *bits, bool *testing)
+{
+	struct dkv_parsed *p = &lib->parsed[h % DKV_PARSED_SLOTS];
+	bool hit;
+
+	pthread_mutex_lock(&lib->parsed_lock);
+	hit = p->record != NULL && p->hash == h && p->len == len &&
+	    memcmp(p->record, rec, len) == 0;
+	if (hit) {
+		*bits = p->bits;
+		*testing = p->testing;
+	}
+	pthread_mutex_unlock(&lib->parsed_lock);
+	return hit;
+}
+
+/* Remember what the parse of a record said (replacing the slot's record). */
+static void
+parsed_put(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
+	   unsigned bits, bool testing)
+{
+	struct dkv_parsed *p = &lib->parsed[h % DKV_PARSED_SLOTS];
+	char *copy = malloc(len + 1), *old;
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, rec, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&lib->parsed_lock);
+	old = p->record;
+	p->record = copy;
+	p->len = len;
+	p->hash = h;
+	p->bits = bits;
+	p->testing = testing;
+	pthread_mutex_unlock(&lib->parsed_lock);
+	free(old);
+}
+
+/* Free the remembered parsed records. */
+void
+dkv_parsed_clear(struct dkim_verify_lib *lib)
+{
+	size_t i;
+
+	for (i = 0; i < DKV_PARSED_SLOTS; i++) {
+		free(lib->parsed[i].record);
+		lib->parsed[i].record = NULL;
+	}
+}
+
 /* Settle a slot from its answer: outcome, reason, the record libopendkim gets. */
 void
-dkv_key_settle(struct dkv_key *k)
+dkv_key_settle(struct dkim_verify_lib *lib, struct dkv_key *k)
 {
 	struct dkim_key parsed;
 	const char *why = NULL;
 	size_t len = 0;
+	uint64_t h;
 
 	k->settled = true;
 	if (k->ans.status == DNS_NXDOMAIN || k->ans.status == DNS_NODATA) {
@@ -177,8 +253,12 @@ dkv_key_settle(struct dkv_key *k)
 	}
 	k->outcome = DKV_KEY_FOUND;
 	/* Exact modulus size and t=y from our parser; libopendkim judges the rest. */
+	h = record_hash(k->record, len);
+	if (parsed_get(lib, k->record, len, h, &k->bits, &k->testing))
+		return;
 	(void)dkim_key_parse(k->record, len, &parsed);
 	k->bits = parsed.bits;
 	k->testing = parsed.testing;
+	parsed_put(lib, k->record, len, h, k->bits, k->testing);
 }
 

@@ -7,12 +7,14 @@
  * names too long for DNS are treated as absent; a TXT join that runs out of memory
  * counts as a local DNS error.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dmarc_discover.h"
 #include "taglist.h"
+#include "strbuf.h"
 
 /* Labels in a normalized name (no trailing dot); 0 for "". */
 static unsigned
@@ -112,19 +114,57 @@ ask_level(struct eval_ctx *ctx, struct dmarc_level *lv)
 {
 	const struct dns_answer *a;
 	char qname[300];
+	bool answered = true;
+	size_t dlen;
 
 	lv->labels = count_labels(lv->domain);
-	if ((size_t)snprintf(qname, sizeof(qname), "_dmarc.%s", lv->domain) > 253) {
+	dlen = strlen(lv->domain);	/* < 256: the name fits qname */
+	memcpy(qname, "_dmarc.", 7);
+	memcpy(qname + 7, lv->domain, dlen + 1);
+	if (7 + dlen > 253) {
 		lv->asked = false;	/* cannot exist in the DNS (RFC 1035 2.3.4) */
 		lv->status = DNS_NXDOMAIN;
-		return true;
+	} else {
+		lv->asked = true;
+		a = eval_dns(ctx, qname, DNS_T_TXT);
+		if (a != NULL)
+			fill_level(lv, a);
+		else
+			answered = false;
 	}
-	lv->asked = true;
-	a = eval_dns(ctx, qname, DNS_T_TXT);
-	if (a == NULL)
-		return false;
-	fill_level(lv, a);
-	return true;
+	/* The record was parsed (over all of it) only when there was a candidate. */
+	if (lv->ncandidates == 0)
+		memset(&lv->record, 0, sizeof(lv->record));
+	return answered;
+}
+
+/*
+ * A level as new, but for its record (9 KB), which ask_level() always settles: parsed
+ * or cleared. Only the levels a walk uses are cleared: the whole struct is about
+ * 80 KB, and one memset of it per message was the largest cost of DMARC verification.
+ */
+static void
+level_reset(struct dmarc_level *lv)
+{
+	memset(lv, 0, offsetof(struct dmarc_level, record));
+}
+
+/* level_reset() clears what precedes the record: nothing may follow it. */
+_Static_assert(offsetof(struct dmarc_level, record) + sizeof(struct dmarc_record) ==
+    sizeof(struct dmarc_level), "dmarc_level: the record must be the last field");
+
+/* discovery_reset() clears from temperror on: the levels must come before it. */
+_Static_assert(offsetof(struct dmarc_discovery, level) < offsetof(struct dmarc_discovery,
+    temperror), "dmarc_discovery: nlevels, level[], then the fields cleared at once");
+
+/* Clear the result except its levels (each cleared when the walk takes it up). */
+static void
+discovery_reset(struct dmarc_discovery *out)
+{
+	size_t tail = offsetof(struct dmarc_discovery, temperror);
+
+	out->nlevels = 0;
+	memset((char *)out + tail, 0, sizeof(*out) - tail);
 }
 
 /* Set up the walk's names: the domain, then ancestors (RFC 9989 4.10 steps 3, 4, 7). */
@@ -136,8 +176,9 @@ plan_levels(const char *domain, struct dmarc_discovery *out)
 
 	out->nlevels = 0;
 	while (x >= 1 && out->nlevels < DMARC_MAX_LEVELS - 1) {
-		snprintf(out->level[out->nlevels].domain, sizeof(out->level[0].domain), "%s",
-		    name);
+		level_reset(&out->level[out->nlevels]);
+		pt_strlcpy(out->level[out->nlevels].domain, name,
+		    sizeof(out->level[0].domain));
 		out->nlevels++;
 		if (x == 1)
 			break;
@@ -177,24 +218,24 @@ choose_org_domain(const char *domain, struct dmarc_discovery *out)
 		if (!lv->has_record)
 			continue;
 		if (lv->record.psd == DMARC_PSD_N) {
-			snprintf(out->org_domain, sizeof(out->org_domain), "%s", lv->domain);
+			pt_strlcpy(out->org_domain, lv->domain, sizeof(out->org_domain));
 			break;
 		}
 		if (lv->record.psd == DMARC_PSD_Y && i != 0) {
 			/* the domain one label below the PSD, on the way to the domain */
-			snprintf(out->org_domain, sizeof(out->org_domain), "%s",
-			    last_labels(domain, lv->labels + 1));
+			pt_strlcpy(out->org_domain, last_labels(domain, lv->labels + 1),
+			    sizeof(out->org_domain));
 			psd_level = (int)i;
 			break;
 		}
 	}
 	if (out->org_domain[0] == '\0') {
 		/* the record at the name with the fewest labels, or the domain itself */
-		snprintf(out->org_domain, sizeof(out->org_domain), "%s", domain);
+		pt_strlcpy(out->org_domain, domain, sizeof(out->org_domain));
 		for (i = out->walked; i-- > 0;) {
 			if (out->level[i].has_record) {
-				snprintf(out->org_domain, sizeof(out->org_domain), "%s",
-				    out->level[i].domain);
+				pt_strlcpy(out->org_domain, out->level[i].domain,
+				    sizeof(out->org_domain));
 				break;
 			}
 		}
@@ -212,11 +253,11 @@ dmarc_discover(struct eval_ctx *ctx, const char *domain, struct dmarc_discovery 
 	size_t i;
 	int psd_level, org_level;
 
-	memset(out, 0, sizeof(*out));
+	discovery_reset(out);
 	out->policy_level = -1;
 	plan_levels(domain, out);
 	if (out->nlevels == 0) {
-		snprintf(out->org_domain, sizeof(out->org_domain), "%s", domain);
+		pt_strlcpy(out->org_domain, domain, sizeof(out->org_domain));
 		return CHECK_DONE;
 	}
 	/* every name of the walk is known now: ask for all in this round */
@@ -248,7 +289,8 @@ dmarc_discover(struct eval_ctx *ctx, const char *domain, struct dmarc_discovery 
 		if (i == out->nlevels && out->nlevels < DMARC_MAX_LEVELS) {
 			struct dmarc_level *lv = &out->level[out->nlevels];
 
-			snprintf(lv->domain, sizeof(lv->domain), "%s", out->org_domain);
+			level_reset(lv);
+			pt_strlcpy(lv->domain, out->org_domain, sizeof(lv->domain));
 			if (!ask_level(ctx, lv))
 				return CHECK_PENDING;
 			out->nlevels++;
@@ -276,6 +318,6 @@ dmarc_discover(struct eval_ctx *ctx, const char *domain, struct dmarc_discovery 
 
 	psl = eval_psl(ctx);
 	if (psl != NULL && (reg = psl_registrable_domain(psl, domain)) != NULL)
-		snprintf(out->psl_org_domain, sizeof(out->psl_org_domain), "%s", reg);
+		pt_strlcpy(out->psl_org_domain, reg, sizeof(out->psl_org_domain));
 	return CHECK_DONE;
 }

@@ -18,6 +18,8 @@
  * What can go wrong: answers may be failures (temperror is reported, never guessed
  * around), hold several records (discarded as a set), or hold junk (counted, with a
  * sanitized sample). The result is a plain struct, large (about 80 KB): allocate it.
+ * Only the levels the walk used (0..nlevels-1) are written: the others keep whatever
+ * the memory held, and are never to be read.
  */
 #ifndef POSTURE_DMARC_DISCOVER_H
 #define POSTURE_DMARC_DISCOVER_H
@@ -42,7 +44,7 @@ struct dmarc_level {
 	struct dmarc_record record;
 };
 
-struct dmarc_discovery {
+struct dmarc_discovery {		/* field order: see discovery_reset() */
 	size_t nlevels;
 	struct dmarc_level level[DMARC_MAX_LEVELS];
 	bool temperror;			/* a needed query failed */

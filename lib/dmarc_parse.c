@@ -10,6 +10,7 @@
  * tag-list's borrowed slices and explicit bounds); copies are cut to fixed sizes and
  * sanitized, so the struct never holds raw DNS bytes.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dmarc_parse.h"
@@ -685,6 +686,31 @@ taglist_problems(struct dmarc_record *rec, const struct taglist *tl, const uint8
 	}
 }
 
+/* record_clear() relies on this layout: the entry arrays last in their structs. */
+_Static_assert(offsetof(struct dmarc_record, ruf) ==
+    offsetof(struct dmarc_record, rua) + sizeof(struct dmarc_urilist) &&
+    offsetof(struct dmarc_record, has_pct) ==
+    offsetof(struct dmarc_record, ruf) + sizeof(struct dmarc_urilist) &&
+    offsetof(struct dmarc_record, problems) + sizeof(((struct dmarc_record *)0)->problems) ==
+    sizeof(struct dmarc_record) &&
+    offsetof(struct dmarc_urilist, uris) + sizeof(((struct dmarc_urilist *)0)->uris) ==
+    sizeof(struct dmarc_urilist), "dmarc_record layout changed: see record_clear()");
+
+/*
+ * A record as new, except the URI and problem entries (8 KB of the 9): each is
+ * written in full when it is added, and only count / nproblems of them are read.
+ * Records are parsed for every message (DMARC verification).
+ */
+static void
+record_clear(struct dmarc_record *rec)
+{
+	memset(rec, 0, offsetof(struct dmarc_record, rua));
+	memset(&rec->rua, 0, offsetof(struct dmarc_urilist, uris));
+	memset(&rec->ruf, 0, offsetof(struct dmarc_urilist, uris));
+	memset(&rec->has_pct, 0, offsetof(struct dmarc_record, problems) -
+	    offsetof(struct dmarc_record, has_pct));
+}
+
 /* Parse one DMARC Policy Record. */
 int
 dmarc_parse(const void *data, size_t len, struct dmarc_record *rec)
@@ -694,7 +720,7 @@ dmarc_parse(const void *data, size_t len, struct dmarc_record *rec)
 	const uint8_t *p = data;
 	size_t i;
 
-	memset(rec, 0, sizeof(*rec));
+	record_clear(rec);
 	rec->adkim = rec->aspf = 'r';
 	rec->pct = -1;
 	rec->psd = DMARC_PSD_U;

@@ -106,7 +106,8 @@ struct dmarc_record {
 enum dmarc_txt_kind dmarc_txt_classify(const void *data, size_t len);
 
 /*
- * Parse one record into rec (fully overwritten). Returns 0 when it is a DMARC record
+ * Parse one record into rec (overwritten, except the entries past rua/ruf count and
+ * past nproblems, which are never to be read). Returns 0 when it is a DMARC record
  * (starts with v=DMARC1; problems may still be listed), -1 when it is not
  * (rec->is_dmarc false, problems say why).
  */

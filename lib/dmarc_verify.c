@@ -16,6 +16,7 @@
 
 #include "dmarc_discover.h"
 #include "dmarc_verify.h"
+#include "strbuf.h"
 
 /* "pass", "fail", ... */
 const char *
@@ -130,9 +131,9 @@ dmarc_verify(struct eval_ctx *ctx, const struct dmarc_verify_input *in,
 		goto done;
 	}
 	rec = &d->level[d->policy_level].record;
-	snprintf(out->policy_domain, sizeof(out->policy_domain), "%s",
-	    d->level[d->policy_level].domain);
-	snprintf(out->org_domain, sizeof(out->org_domain), "%s", d->org_domain);
+	pt_strlcpy(out->policy_domain, d->level[d->policy_level].domain,
+	    sizeof(out->policy_domain));
+	pt_strlcpy(out->org_domain, d->org_domain, sizeof(out->org_domain));
 	out->testing = rec->testing;
 	out->pct = rec->has_pct ? rec->pct : -1;
 	if (choose_policy(ctx, d, rec, in->from_domain, out) < 0)
@@ -150,8 +151,8 @@ dmarc_verify(struct eval_ctx *ctx, const struct dmarc_verify_input *in,
 			pending = true;
 		} else if (a > 0 && !out->dkim_aligned) {
 			out->dkim_aligned = true;
-			snprintf(out->aligned_dkim_domain, sizeof(out->aligned_dkim_domain), "%s",
-			    in->dkim_domains[i]);
+			pt_strlcpy(out->aligned_dkim_domain, in->dkim_domains[i],
+			    sizeof(out->aligned_dkim_domain));
 		}
 	}
 	if (pending) {

@@ -22,6 +22,7 @@
 
 #include "cache.h"
 #include "evalpool.h"
+#include "strbuf.h"
 
 #define QUEUE_MAX 10000		/* jobs waiting; beyond, requests read temperror */
 #define MAX_SELECTORS 16
@@ -272,7 +273,7 @@ ticket_new(struct evalpool *pool, const char *domain, const char *const *selecto
 		return NULL;
 	t->pool = pool;
 	t->refs = 1;
-	snprintf(t->domain, sizeof(t->domain), "%s", domain);
+	pt_strlcpy(t->domain, domain, sizeof(t->domain));
 	pthread_cond_init(&t->cond, NULL);
 	for (i = 0; i < nselectors && i < MAX_SELECTORS; i++)
 		if ((t->selectors[t->nselectors] = strdup(selectors[i])) != NULL)

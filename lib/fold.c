@@ -23,14 +23,14 @@ fold_word(struct fold *f, const char *word)
 
 	if (f->sb.len > 0) {
 		if (f->col + 1 + len > FOLD_WIDTH) {
-			pt_sb_append(&f->sb, "\n\t");
+			pt_sb_appendn(&f->sb, "\n\t", 2);
 			f->col = 8;
 		} else {
-			pt_sb_append(&f->sb, " ");
+			pt_sb_appendn(&f->sb, " ", 1);
 			f->col++;
 		}
 	}
-	pt_sb_append(&f->sb, word);
+	pt_sb_appendn(&f->sb, word, len);
 	f->col += len;
 }
 

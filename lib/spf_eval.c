@@ -483,6 +483,36 @@ copy_value(char *dst, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+/* Write an octet in decimal at out; the number of characters written. */
+static size_t
+put_octet(char *out, uint8_t v)
+{
+	size_t n = 0;
+
+	if (v >= 100)
+		out[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		out[n++] = (char)('0' + v / 10 % 10);
+	out[n++] = (char)('0' + v % 10);
+	return n;
+}
+
+/* "a.b.c.d" of four octets in the given order (the caller's buffer holds 16). */
+static size_t
+put_dotted(char *out, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	size_t o = put_octet(out, a);
+
+	out[o++] = '.';
+	o += put_octet(out + o, b);
+	out[o++] = '.';
+	o += put_octet(out + o, c);
+	out[o++] = '.';
+	o += put_octet(out + o, d);
+	out[o] = '\0';
+	return o;
+}
+
 /* Fill the client forms: %{i} and the reverse name (RFC 7208 7.3, 5.5). */
 static void
 client_forms(struct spf_run *r)
@@ -491,10 +521,10 @@ client_forms(struct spf_run *r)
 	size_t i, o = 0;
 
 	if (r->iplen == 4) {
-		snprintf(r->ipdots, sizeof(r->ipdots), "%u.%u.%u.%u", r->ip[0], r->ip[1],
-		    r->ip[2], r->ip[3]);
-		snprintf(r->revname, sizeof(r->revname), "%u.%u.%u.%u.in-addr.arpa", r->ip[3],
-		    r->ip[2], r->ip[1], r->ip[0]);
+		/* Once per message: written out, not through snprintf. */
+		(void)put_dotted(r->ipdots, r->ip[0], r->ip[1], r->ip[2], r->ip[3]);
+		o = put_dotted(r->revname, r->ip[3], r->ip[2], r->ip[1], r->ip[0]);
+		memcpy(r->revname + o, ".in-addr.arpa", sizeof(".in-addr.arpa"));
 		return;
 	}
 	for (i = 0; i < 32; i++) {

@@ -66,16 +66,25 @@ pt_sb_append(struct pt_sb *sb, const char *s)
 	pt_sb_appendn(sb, s, strlen(s));
 }
 
-/* Append formatted text. */
+/* Append formatted text: formatted once when it fits the room left, else twice. */
 void
 pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)
 {
+	size_t room = sb->s != NULL ? sb->cap - sb->len : 0;
 	va_list ap;
 	int n;
 
+	if (sb->oom)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? sb->s + sb->len : NULL, room, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && (size_t)n < room) {
+		sb->len += (size_t)n;
+		return;
+	}
+	if (room)
+		sb->s[sb->len] = '\0';	/* whatever was cut off is not ours yet */
 	if (n < 0 || !sb_reserve(sb, (size_t)n))
 		return;
 	va_start(ap, fmt);
@@ -185,24 +194,44 @@ pt_sb_free(struct pt_sb *sb)
 	pt_sb_init(sb);
 }
 
-/* printf into a new string. */
+/* printf into a new string: formatted once when it fits a stack buffer, else twice. */
 char *
 pt_strdup_printf(const char *fmt, ...)
 {
+	char small[512];
 	va_list ap;
 	char *s;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return NULL;
 	s = malloc((size_t)n + 1);
 	if (s == NULL)
 		return NULL;
+	if ((size_t)n < sizeof(small)) {
+		memcpy(s, small, (size_t)n + 1);
+		return s;
+	}
 	va_start(ap, fmt);
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return s;
+}
+
+/* snprintf(dst, size, "%s", src) without the formatting machinery. */
+size_t
+pt_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src), n = len;
+
+	if (size == 0)
+		return len;
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return len;
 }

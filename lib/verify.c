@@ -13,6 +13,7 @@
 #include "engine_int.h"
 #include "mail_addr.h"
 #include "verify.h"
+#include "strbuf.h"
 
 struct verify_run {
 	const struct verify_in *in;
@@ -52,10 +53,10 @@ spf_identity(struct verify_run *run)
 		return;
 	if (in->mail_from != NULL &&
 	    mail_addr_envelope_domain(in->mail_from, norm, sizeof(norm)) == 0) {
-		snprintf(out->spf_domain, sizeof(out->spf_domain), "%s", norm);
+		pt_strlcpy(out->spf_domain, norm, sizeof(out->spf_domain));
 		/* <sender>: the path without brackets (RFC 7208 4.1). */
-		snprintf(run->sender, sizeof(run->sender), "%s", in->mail_from +
-		    (in->mail_from[0] == '<'));
+		pt_strlcpy(run->sender, in->mail_from + (in->mail_from[0] == '<'),
+		    sizeof(run->sender));
 		if (run->sender[0] && run->sender[strlen(run->sender) - 1] == '>')
 			run->sender[strlen(run->sender) - 1] = '\0';
 		at = strrchr(run->sender, '@');
@@ -64,7 +65,7 @@ spf_identity(struct verify_run *run)
 	} else if (in->helo != NULL &&
 	    posture_name_normalize(in->helo, norm, sizeof(norm), &why) == 0 &&
 	    strchr(norm, '.') != NULL) {
-		snprintf(out->spf_domain, sizeof(out->spf_domain), "%s", norm);
+		pt_strlcpy(out->spf_domain, norm, sizeof(out->spf_domain));
 		snprintf(run->sender, sizeof(run->sender), "postmaster@%s", norm);
 		out->spf_helo = true;
 	} else {
