@@ -237,6 +237,20 @@ judge_verified(DKIM_SIGINFO *sig, struct dkim_verify_sig *out)
 		say(out, DKIM_VERIFY_PASS, "", NULL, NULL);
 }
 
+/* Whether the key record's type (k=, rsa by default) is the one a= needs. */
+static bool
+key_fits(DKIM_SIGINFO *sig, const struct dkv_key *k)
+{
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+
+	(void)dkim_sig_getsignalg(sig, &alg);
+	if (alg == DKIM_SIGN_ED25519SHA256)
+		return k->type == DKIM_KEY_TYPE_ED25519;
+	if (alg == DKIM_SIGN_RSASHA1 || alg == DKIM_SIGN_RSASHA256)
+		return k->type == DKIM_KEY_TYPE_RSA;
+	return true;			/* an unknown a=: libopendkim refuses it itself */
+}
+
 /* Judge one signature libopendkim listed (processed, or refused from its tags). */
 static void
 judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *out)
@@ -257,6 +271,17 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 		out->key_bits = bits;
 	out->testing = (flags & DKIM_SIGFLAG_TESTKEY) != 0 ||
 	    (k != NULL && k->outcome == DKV_KEY_FOUND && k->testing);
+	if (k != NULL && k->outcome == DKV_KEY_FOUND && !key_fits(sig, k)) {
+		/*
+		 * libopendkim picks the algorithm from a= alone and reads p= as that kind of
+		 * key: an Ed25519 key published without k=ed25519 (so, rsa) "verifies". The
+		 * key record must say the same type (RFC 6376 3.6.1 k=, 6.1.2 step 6).
+		 */
+		say(out, DKIM_VERIFY_PERMERROR, "key type k=", dkim_key_type_word(k->type),
+		    " does not fit a= (RFC 6376 3.6.1, 6.1.2: inappropriate key algorithm)");
+		out->note = "key type does not fit a=";
+		return;
+	}
 	if ((flags & DKIM_SIGFLAG_PASSED) != 0 && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH) {
 		judge_verified(sig, out);
 		return;
@@ -616,15 +641,22 @@ dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *v
 	     size_t vlen)
 {
 	bool is_sig;
-	size_t bare = 0, i, total, o = 0;
+	size_t bare = 0, i, total, o = 0, core = nlen;
 	const char *lf;
 	char *field;
 	DKIM_STAT st;
 
+	/*
+	 * "From : x" (white space before the colon) is obsolete syntax receivers must
+	 * accept (RFC 5322 4.5.8); relaxed canonicalization removes it (RFC 6376 3.4.2).
+	 * The name is judged without it; the bytes go to libopendkim as they came.
+	 */
+	while (core > 0 && (name[core - 1] == ' ' || name[core - 1] == '\t'))
+		core--;
 	if (v == NULL || v->state != DKV_HEADER || v->start_failed ||
-	    !field_name_ok(name, nlen) || memchr(value, '\0', vlen) != NULL)
+	    !field_name_ok(name, core) || memchr(value, '\0', vlen) != NULL)
 		return -1;
-	is_sig = name_is(name, nlen, "DKIM-Signature");
+	is_sig = name_is(name, core, "DKIM-Signature");
 	if (is_sig && ++v->res.seen > v->lib->cfg.max_signatures) {
 		name = unchecked_name;
 		nlen = sizeof(unchecked_name) - 1;

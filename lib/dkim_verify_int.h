@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dkim_key.h"
 #include "dkim_verify.h"
 #include "dns.h"
 
@@ -54,6 +55,7 @@ struct dkv_parsed {
 	uint64_t hash;
 	unsigned bits;
 	bool testing;
+	enum dkim_key_type type;
 };
 
 struct dkim_verify_lib {
@@ -80,6 +82,7 @@ struct dkv_key {
 	char why[96];			/* for outcomes other than FOUND */
 	unsigned bits;			/* dkim_key_parse(): exact modulus bits, 0 unknown */
 	bool testing;			/* t=y */
+	enum dkim_key_type type;	/* k= (rsa when absent), as the record declares it */
 };
 
 enum dkv_state { DKV_HEADER, DKV_BODY, DKV_DONE };

@@ -166,7 +166,7 @@ record_hash(const char *s, size_t len)
 /* Bits and t=y of a record parsed before; false when not remembered. */
 static bool
 parsed_get(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
-	   unsigned *bits, bool *testing)
+	   struct dkv_key *k)
 {
 	struct dkv_parsed *p = &lib->parsed[h % DKV_PARSED_SLOTS];
 	bool hit;
@@ -175,8 +175,9 @@ parsed_get(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 	hit = p->record != NULL && p->hash == h && p->len == len &&
 	    memcmp(p->record, rec, len) == 0;
 	if (hit) {
-		*bits = p->bits;
-		*testing = p->testing;
+		k->bits = p->bits;
+		k->testing = p->testing;
+		k->type = p->type;
 	}
 	pthread_mutex_unlock(&lib->parsed_lock);
 	return hit;
@@ -185,7 +186,7 @@ parsed_get(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 /* Remember what the parse of a record said (replacing the slot's record). */
 static void
 parsed_put(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
-	   unsigned bits, bool testing)
+	   const struct dkv_key *k)
 {
 	struct dkv_parsed *p = &lib->parsed[h % DKV_PARSED_SLOTS];
 	char *copy = malloc(len + 1), *old;
@@ -199,8 +200,9 @@ parsed_put(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 	p->record = copy;
 	p->len = len;
 	p->hash = h;
-	p->bits = bits;
-	p->testing = testing;
+	p->bits = k->bits;
+	p->testing = k->testing;
+	p->type = k->type;
 	pthread_mutex_unlock(&lib->parsed_lock);
 	free(old);
 }
@@ -254,11 +256,12 @@ dkv_key_settle(struct dkim_verify_lib *lib, struct dkv_key *k)
 	k->outcome = DKV_KEY_FOUND;
 	/* Exact modulus size and t=y from our parser; libopendkim judges the rest. */
 	h = record_hash(k->record, len);
-	if (parsed_get(lib, k->record, len, h, &k->bits, &k->testing))
+	if (parsed_get(lib, k->record, len, h, k))
 		return;
 	(void)dkim_key_parse(k->record, len, &parsed);
 	k->bits = parsed.bits;
 	k->testing = parsed.testing;
-	parsed_put(lib, k->record, len, h, k->bits, k->testing);
+	k->type = parsed.type;
+	parsed_put(lib, k->record, len, h, k);
 }
 

@@ -713,6 +713,61 @@ test_ed25519_signature_rsa_key_fails(void **state)
 }
 
 /*
+ * Ed25519 key data in a record without k= (so k=rsa, RFC 6376 3.6.1), and RSA data
+ * under k=ed25519: libopendkim takes the algorithm from a= alone and would pass the
+ * first; the key type must fit a= (6.1.2: PERMFAIL, inappropriate key algorithm).
+ * Found by the mailauth differential (tests/differential).
+ */
+static void
+test_key_type_must_fit_algorithm(void **state)
+{
+	struct dkim_signer_opts o;
+	const struct dkim_verify_sig *s;
+	char no_k[200], rsa_as_ed[600];
+	const char *p;
+
+	(void)state;
+	p = strstr(key_rec[K_ED], "p=");
+	assert_non_null(p);
+	snprintf(no_k, sizeof(no_k), "v=DKIM1; %s", p);
+	publish("nok._domainkey.example.com", DNS_OK, no_k, NULL);
+	dkim_signer_opts_init(&o);
+	o.algorithm = "ed25519-sha256";
+	s = only_sig(verify_as_milter(prepend(sign_with(&o, K_ED, "nok", base_msg), base_msg),
+	    5), DKIM_VERIFY_PERMERROR, "does not fit a=");
+	assert_false(s->verified);
+
+	p = strstr(key_rec[K_RSA2048], "p=");
+	snprintf(rsa_as_ed, sizeof(rsa_as_ed), "v=DKIM1; k=ed25519; %s", p);
+	publish("edk._domainkey.example.com", DNS_OK, rsa_as_ed, NULL);
+	only_sig(verify_as_file(prepend(sign(K_RSA2048, "edk", base_msg), base_msg), 5),
+	    DKIM_VERIFY_PERMERROR, "does not fit a=");
+}
+
+/*
+ * "From : Alice" (white space before the colon: obsolete syntax a receiver must accept,
+ * RFC 5322 4.5.8) with a valid relaxed signature passes, both as the milter hands the
+ * field over (name "From ") and from a file. It used to be dropped, so the signature
+ * failed while DMARC still read the From. Found by the mailauth differential.
+ */
+static void
+test_space_before_colon_passes(void **state)
+{
+	static const char msg[] =
+		"From : Alice <alice@example.com>\r\n"
+		"To: bob@example.net\r\n"
+		"Subject : spaced\r\n"
+		"\r\n"
+		"Hello Bob.\r\n";
+	const char *signed_msg;
+
+	(void)state;
+	signed_msg = prepend(sign(K_RSA2048, "s1", msg), msg);
+	only_sig(verify_as_milter(signed_msg, 5), DKIM_VERIFY_PASS, NULL);
+	only_sig(verify_as_file(signed_msg, 5), DKIM_VERIFY_PASS, NULL);
+}
+
+/*
  * DESIGN.md pitfall: the milter's folds are bare LF. With c=simple the folded Subject
  * is hashed byte for byte, so without the LF -> CRLF conversion this fails (measured:
  * libopendkim answers "Bad signature" for the same input given raw).
@@ -968,6 +1023,8 @@ main(void)
 		T(test_two_signatures_one_good),
 		T(test_ed25519_passes),
 		T(test_ed25519_signature_rsa_key_fails),
+		T(test_key_type_must_fit_algorithm),
+		T(test_space_before_colon_passes),
 		T(test_bare_lf_folds_pass_simple),
 		T(test_cap_checks_first_n),
 		T(test_unsigned_is_none),
