@@ -330,6 +330,11 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 		say(out, DKIM_VERIFY_POLICY, "signature expired, x=", x, " (RFC 6376 3.5)");
 		out->note = "signature expired";
 		break;
+	case DKIM_SIGERROR_FUTURE:
+		say(out, DKIM_VERIFY_POLICY, "signature timestamp t= in the future "
+		    "(RFC 6376 3.5: verifiers may ignore it)", NULL, NULL);
+		out->note = "timestamp in the future";
+		break;
 	case DKIM_SIGERROR_INVALID_H:
 		say(out, DKIM_VERIFY_POLICY, "h= does not cover From (RFC 6376 5.4)", NULL, NULL);
 		out->note = "From not signed";

@@ -712,6 +712,19 @@ test_ed25519_signature_rsa_key_fails(void **state)
 	assert_false(r->sigs[0].verified);
 }
 
+/* t= a day ahead: policy with its reason (RFC 6376 3.5), not a generic permerror. */
+static void
+test_future_timestamp_is_policy(void **state)
+{
+	struct dkim_signer_opts o;
+
+	(void)state;
+	dkim_signer_opts_init(&o);
+	o.timestamp = (uint64_t)time(NULL) + 86400;
+	only_sig(verify_as_milter(prepend(sign_with(&o, K_RSA2048, "s1", base_msg), base_msg),
+	    5), DKIM_VERIFY_POLICY, "in the future");
+}
+
 /*
  * Ed25519 key data in a record without k= (so k=rsa, RFC 6376 3.6.1), and RSA data
  * under k=ed25519: libopendkim takes the algorithm from a= alone and would pass the
@@ -1023,6 +1036,7 @@ main(void)
 		T(test_two_signatures_one_good),
 		T(test_ed25519_passes),
 		T(test_ed25519_signature_rsa_key_fails),
+		T(test_future_timestamp_is_policy),
 		T(test_key_type_must_fit_algorithm),
 		T(test_space_before_colon_passes),
 		T(test_bare_lf_folds_pass_simple),
