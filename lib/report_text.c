@@ -15,32 +15,6 @@
 #define REPORT_WIDTH 80
 #define MSG_INDENT "           "	/* 11 columns: under "  error  " */
 
-/* Append text wrapped at word boundaries, each line starting with indent. */
-static void
-append_wrapped(struct pt_sb *sb, const char *text, const char *indent)
-{
-	size_t width = REPORT_WIDTH - strlen(indent), len, cut;
-
-	while (*text) {
-		len = strlen(text);
-		if (len <= width) {
-			cut = len;
-		} else {
-			cut = width;
-			while (cut > 0 && text[cut] != ' ')
-				cut--;
-			if (cut == 0)	/* one long word (a URI): cut it hard */
-				cut = width;
-		}
-		pt_sb_append(sb, indent);
-		pt_sb_appendn(sb, text, cut);
-		pt_sb_append(sb, "\n");
-		text += cut;
-		while (*text == ' ')
-			text++;
-	}
-}
-
 /* Upper-case family title: "MTA-STS". */
 static void
 append_family_title(struct pt_sb *sb, enum posture_family fam)
@@ -90,7 +64,11 @@ posture_report_text(const struct posture_eval *ev)
 				continue;
 			pt_sb_printf(&sb, "  %-7s  %s\n", posture_severity_word(f->severity),
 			    posture_code_name(f->code));
-			append_wrapped(&sb, f->message, MSG_INDENT);
+			if (*f->message) {
+				pt_sb_append(&sb, MSG_INDENT);
+				pt_sb_append_wrapped(&sb, REPORT_WIDTH, strlen(MSG_INDENT), MSG_INDENT,
+				    f->message);
+			}
 			shown++;
 		}
 		if (shown == 0)

@@ -213,38 +213,6 @@ posture_report_verification_json(const struct verify_in *in, const struct verify
 	return pt_sb_take(&sb);
 }
 
-/*
- * Text wrapped at word boundaries to REPORT_WIDTH: the first line after first (already
- * in sb, first_col columns), the others after indent. Overlong words are cut.
- */
-static void
-append_wrapped(struct pt_sb *sb, size_t first_col, const char *indent, const char *text)
-{
-	size_t width = REPORT_WIDTH > first_col ? REPORT_WIDTH - first_col : 1, len, cut;
-
-	while (*text) {
-		len = strlen(text);
-		if (len <= width) {
-			cut = len;
-		} else {
-			cut = width;
-			while (cut > 0 && text[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = width;
-		}
-		pt_sb_appendn(sb, text, cut);
-		pt_sb_append(sb, "\n");
-		text += cut;
-		while (*text == ' ')
-			text++;
-		if (*text) {
-			pt_sb_append(sb, indent);
-			width = REPORT_WIDTH - strlen(indent);
-		}
-	}
-}
-
 /* One labelled line: "  LABEL    text", wrapped under the text. */
 static void
 text_line(struct pt_sb *sb, const char *label, const char *text)
@@ -253,7 +221,7 @@ text_line(struct pt_sb *sb, const char *label, const char *text)
 
 	snprintf(head, sizeof(head), "  %-8s ", label);
 	pt_sb_append(sb, head);
-	append_wrapped(sb, strlen(head), TEXT_INDENT, text);
+	pt_sb_append_wrapped(sb, REPORT_WIDTH, strlen(head), TEXT_INDENT, text);
 }
 
 /* A field from the message, sanitized into t (bytes outside printable ASCII as \xHH). */

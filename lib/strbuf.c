@@ -168,6 +168,36 @@ pt_sb_append_json(struct pt_sb *sb, const char *s)
 	pt_sb_appendn(sb, "\"", 1);
 }
 
+/* Append text wrapped at word boundaries (see strbuf.h). */
+void
+pt_sb_append_wrapped(struct pt_sb *sb, size_t width, size_t first_col, const char *indent,
+		     const char *text)
+{
+	size_t room = width > first_col ? width - first_col : 1, len, cut;
+
+	while (*text) {
+		len = strlen(text);
+		if (len <= room) {
+			cut = len;
+		} else {
+			cut = room;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut == 0)	/* one long word (a URI): cut it hard */
+				cut = room;
+		}
+		pt_sb_appendn(sb, text, cut);
+		pt_sb_append(sb, "\n");
+		text += cut;
+		while (*text == ' ')
+			text++;
+		if (*text) {
+			pt_sb_append(sb, indent);
+			room = width > strlen(indent) ? width - strlen(indent) : 1;
+		}
+	}
+}
+
 /* Hand over the string. */
 char *
 pt_sb_take(struct pt_sb *sb)

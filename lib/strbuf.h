@@ -26,6 +26,13 @@ void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)
 void pt_sb_append_sanitized(struct pt_sb *sb, const void *data, size_t n);
 /* Append a JSON string literal, quotes included. */
 void pt_sb_append_json(struct pt_sb *sb, const char *s);
+/*
+ * Append text wrapped at word boundaries to width columns, each line ended by "\n":
+ * the first line continues a line already at column first_col, the others start with
+ * indent. A word longer than a line (a URI) is cut hard. Nothing for empty text.
+ */
+void pt_sb_append_wrapped(struct pt_sb *sb, size_t width, size_t first_col,
+			  const char *indent, const char *text);
 /* Hand the string to the caller (free()), NULL on OOM; the buffer is reset. */
 char *pt_sb_take(struct pt_sb *sb);
 void pt_sb_free(struct pt_sb *sb);

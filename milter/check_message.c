@@ -602,29 +602,10 @@ print_json(const struct run *r)
 static void
 text_field(struct pt_sb *sb, const char *label, const char *text)
 {
-	static const char indent[] = "         ";	/* 9 columns */
-	size_t width = WIDTH - (sizeof(indent) - 1), len, cut;
+	static const char indent[] = "         ";	/* 9 columns, under the text */
 
 	pt_sb_printf(sb, "%-8s ", label);
-	while (*text) {
-		len = strlen(text);
-		if (len <= width) {
-			cut = len;
-		} else {
-			cut = width;
-			while (cut > 0 && text[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = width;
-		}
-		pt_sb_appendn(sb, text, cut);
-		pt_sb_append(sb, "\n");
-		text += cut;
-		while (*text == ' ')
-			text++;
-		if (*text)
-			pt_sb_append(sb, indent);
-	}
+	pt_sb_append_wrapped(sb, WIDTH, sizeof(indent) - 1, indent, text);
 }
 
 /* The text report: the message, the verification, then each domain's report. */
