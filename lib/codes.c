@@ -68,17 +68,6 @@ posture_result_word(enum posture_result res)
 	return "not-checked";
 }
 
-/* The grade as the reports write it. */
-const char *
-posture_grade_word(const struct posture_eval *ev)
-{
-	static const char *const letters[] = { "A", "B", "C", "D", "E", "F" };
-
-	if (ev == NULL || ev->error != NULL || ev->grade < 'A' || ev->grade > 'F')
-		return "temperror";
-	return letters[ev->grade - 'A'];
-}
-
 /* Severity words. */
 const char *
 posture_severity_word(enum posture_severity sev)

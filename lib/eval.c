@@ -647,49 +647,6 @@ have_queued(const struct eval_ctx *ctx)
 	return dns_queued(ctx) || eval_fetches_queued(ctx->fetches);
 }
 
-/* The grade of DESIGN.md from the families' results and findings. */
-char
-eval_grade(const struct posture_eval *ev)
-{
-	bool error_spf_dmarc = false, error = false, warn_core = false, warn = false;
-	size_t i;
-
-	/*
-	 * SPF and DMARC decide F. When either could not be read, no letter is honest:
-	 * a domain whose TXT lookups all fail would otherwise read A (an improvement on
-	 * DESIGN.md's rule, which leaves temperror families out).
-	 */
-	if (ev->family[PF_SPF].result == PR_TEMPERROR || ev->family[PF_DMARC].result == PR_TEMPERROR)
-		return 0;
-	for (i = 0; i < ev->nfindings; i++) {
-		const struct posture_finding *f = &ev->findings[i];
-		enum posture_result res = ev->family[f->family].result;
-		bool core = f->family <= PF_DMARC;
-
-		if (res == PR_UNKNOWN || res == PR_TEMPERROR || res == PR_NOT_CHECKED)
-			continue;
-		if (f->severity == SEV_ERROR) {
-			error = true;
-			if (f->family == PF_SPF || f->family == PF_DMARC)
-				error_spf_dmarc = true;
-		} else if (f->severity == SEV_WARN) {
-			warn = true;
-			if (core)
-				warn_core = true;
-		}
-	}
-	if (error_spf_dmarc ||
-	    (ev->family[PF_SPF].result == PR_NONE && ev->family[PF_DMARC].result == PR_NONE))
-		return 'F';
-	if (error)
-		return 'D';
-	if (warn_core)
-		return 'C';
-	if (warn)
-		return 'B';
-	return 'A';
-}
-
 /* The shortest lifetime among the answers the evaluation used (0: none). */
 static uint32_t
 answers_min_ttl(const struct eval_ctx *ctx)
