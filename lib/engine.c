@@ -15,15 +15,15 @@
 
 #include <libpsl.h>
 
-#include "bimi_evidence.h"
-#include "cache.h"
+#include "record/bimi_evidence.h"
+#include "cache/cache.h"
 #include "config.h"
-#include "dns.h"
+#include "dns/dns.h"
 #include "engine_int.h"
-#include "eval.h"
-#include "https.h"
+#include "eval/eval.h"
+#include "net/https.h"
 #include "posture.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 struct posture_engine {
 	struct posture_options opts;	/* resolvers and psl_file not kept */

@@ -4,7 +4,7 @@
 #ifndef POSTURE_ENGINE_INT_H
 #define POSTURE_ENGINE_INT_H
 
-#include "eval.h"
+#include "eval/eval.h"
 #include "posture.h"
 
 /*

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "evalpool.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 #define QUEUE_MAX 10000		/* jobs waiting; beyond, requests read temperror */
 #define MAX_SELECTORS 16

@@ -22,14 +22,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "authres_id.h"
+#include "record/authres_id.h"
 #include "callbacks.h"
-#include "dns.h"
+#include "dns/dns.h"
 #include "log.h"
-#include "mail_addr.h"
+#include "record/mail_addr.h"
 #include "runtime.h"
-#include "strbuf.h"
-#include "verify.h"
+#include "util/strbuf.h"
+#include "verify/verify.h"
 
 #define HEADER_NAME "X-Domain-Posture"
 #define AUTHRES_NAME "Authentication-Results"

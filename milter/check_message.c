@@ -23,10 +23,10 @@
 #include <unistd.h>
 
 #include "check_message.h"
-#include "mail_addr.h"
-#include "msg_parse.h"
-#include "strbuf.h"
-#include "verify.h"
+#include "record/mail_addr.h"
+#include "record/msg_parse.h"
+#include "util/strbuf.h"
+#include "verify/verify.h"
 
 #define MAX_DOMAINS	8	/* author domains evaluated */
 #define MAX_NOTES	16

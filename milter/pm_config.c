@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cidr.h"
-#include "dns_server.h"
+#include "net/cidr.h"
+#include "dns/dns_server.h"
 #include "pm_config.h"
 
 #define LINE_MAX_LEN 4096

@@ -17,8 +17,8 @@
 #ifndef PM_RUNTIME_H
 #define PM_RUNTIME_H
 
-#include "cidr.h"
-#include "dkim_verify.h"
+#include "net/cidr.h"
+#include "verify/dkim_verify.h"
 #include "evalpool.h"
 #include "pm_config.h"
 #include "posture.h"

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache.h"
+#include "cache/cache.h"
 
 #define FAMILIES 7
 

@@ -14,7 +14,7 @@
 # DOMAINS (default 10) generated zones prof-0.test .. (2 MX hosts with addresses, SPF
 # "ip4:127.0.0.1 mx -all", DMARC p=reject, the two keys as rsa._domainkey and
 # ed._domainkey); a private Postfix (postfix.sh) relaying to smtp-sink, with one smtpd
-# listener for posture-milter and one for the null milter (milter/null_milter.c), on
+# listener for posture-milter and one for the null milter (tests/bench/null_milter.c), on
 # sockets of the kind -k (default unix). Four messages per domain, ~1,000 bytes of body,
 # MAIL FROM and From in that domain, written once with a fixed Date and DKIM t=, so
 # every run sends the same bytes: signed rsa-sha256 relaxed/relaxed, signed rsa-sha256

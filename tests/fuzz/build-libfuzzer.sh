@@ -6,7 +6,7 @@
 #   tests/fuzz/build-libfuzzer.sh [--run SECONDS] [HARNESS...]
 #
 # HARNESS is a name such as fuzz_dns_msg (default: all). The library is compiled into
-# an archive so that each harness links only the objects it uses; lib/dns.c (c-ares)
+# an archive so that each harness links only the objects it uses; lib/dns/dns.c (c-ares)
 # and lib/engine.c (needs config.h) are left out. A lib file that does not compile is
 # reported and skipped: a harness that needs it then fails to link, loudly.
 # Seeds: tests/fuzz/corpus/NAME, or tests/fuzz/corpus/NAME-without-last-_part
@@ -51,13 +51,13 @@ libs="$libs $(pkg-config --libs libxml-2.0 zlib 2>/dev/null || echo -lxml2 -lz)"
 
 mkdir -p "$out/obj"
 rm -f "$out/libposture-fuzz.a" "$out"/obj/*.o
-for src in "$top"/lib/*.c; do
+for src in "$top"/lib/*.c "$top"/lib/*/*.c; do
 	base=$(basename "$src" .c)
 	case $base in
 	dns|engine) continue ;;
 	esac
 	if ! $cc $cflags -c "$src" -o "$out/obj/$base.o" 2>"$out/obj/$base.err"; then
-		echo "warning: lib/$base.c does not compile for fuzzing, skipped (see $out/obj/$base.err)" >&2
+		echo "warning: ${src#"$top"/} does not compile for fuzzing, skipped (see $out/obj/$base.err)" >&2
 		rm -f "$out/obj/$base.o"
 	fi
 done

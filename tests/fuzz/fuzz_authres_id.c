@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authres_id.h"
+#include "record/authres_id.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

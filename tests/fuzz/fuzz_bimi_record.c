@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bimi_parse.h"
+#include "record/bimi_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

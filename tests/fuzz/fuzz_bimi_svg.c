@@ -17,7 +17,7 @@
 
 #include <libxml/parser.h>
 
-#include "bimi_svg.h"
+#include "record/bimi_svg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

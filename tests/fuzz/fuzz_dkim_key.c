@@ -17,7 +17,7 @@
 
 #include <openssl/evp.h>
 
-#include "dkim_key.h"
+#include "record/dkim_key.h"
 
 #define MAX_ENCODED 8192	/* inputs beyond this are parsed only as records */
 

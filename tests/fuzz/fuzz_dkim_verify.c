@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dkim_verify.h"
+#include "verify/dkim_verify.h"
 
 #define FUZZ_MAX_SIGS 3
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmarc_parse.h"
-#include "taglist.h"
+#include "record/dmarc_parse.h"
+#include "record/taglist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

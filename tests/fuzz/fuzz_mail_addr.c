@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail_addr.h"
+#include "record/mail_addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

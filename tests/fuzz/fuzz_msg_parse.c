@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail_addr.h"
-#include "msg_parse.h"
+#include "record/mail_addr.h"
+#include "record/msg_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtasts_parse.h"
-#include "tlsrpt_parse.h"
+#include "record/mtasts_parse.h"
+#include "record/tlsrpt_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

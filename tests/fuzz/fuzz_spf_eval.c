@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spf_eval.h"
+#include "verify/spf_eval.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spf_parse.h"
+#include "record/spf_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spf_parse.h"
+#include "record/spf_parse.h"
 
 #define MAX_STRINGS 64
 

@@ -25,7 +25,7 @@
 #ifndef TEST_SPF_ZONE_H
 #define TEST_SPF_ZONE_H
 
-#include "eval.h"
+#include "eval/eval.h"
 
 struct spf_zone;
 

@@ -7,7 +7,7 @@
 #ifndef TEST_ANSWERS_H
 #define TEST_ANSWERS_H
 
-#include "eval.h"
+#include "eval/eval.h"
 
 /* name type -> status with no records (NXDOMAIN, NODATA, SERVFAIL, TIMEOUT...). */
 void ans_status(struct eval_ctx *ctx, const char *name, uint16_t type, enum dns_status st);

@@ -18,7 +18,7 @@
 #include <openssl/x509v3.h>
 #include <zlib.h>
 
-#include "bimi_evidence.h"
+#include "record/bimi_evidence.h"
 #include "mark_certs.h"
 
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bimi_parse.h"
+#include "record/bimi_parse.h"
 
 /* ---- classification ---- */
 

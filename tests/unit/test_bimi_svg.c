@@ -23,7 +23,7 @@
 #include <libxml/parser.h>
 #include <zlib.h>
 
-#include "bimi_svg.h"
+#include "record/bimi_svg.h"
 
 #define NONE	((enum bimi_svg_issue)-1)
 #define HEAD	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

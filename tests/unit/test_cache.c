@@ -20,8 +20,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "cache.h"
-#include "lru.h"
+#include "cache/cache.h"
+#include "util/lru.h"
 
 #define T0 1000000000ULL	/* the fake clock's start, ms */
 #define SEC 1000ULL

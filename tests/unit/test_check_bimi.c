@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "bimi_evidence.h"
-#include "checks.h"
+#include "record/bimi_evidence.h"
+#include "check/checks.h"
 #include "mark_certs.h"
 
 #define DOM	"example.com"

@@ -23,7 +23,7 @@
 #include <openssl/x509.h>
 
 #include "answers.h"
-#include "checks.h"
+#include "check/checks.h"
 
 #define END PC_COUNT
 

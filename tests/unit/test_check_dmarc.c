@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "checks.h"
+#include "check/checks.h"
 
 #define END PC_COUNT
 

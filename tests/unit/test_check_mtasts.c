@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "cache.h"
-#include "checks.h"
+#include "cache/cache.h"
+#include "check/checks.h"
 
 #define DOM "example.com"
 #define TXTNAME "_mta-sts.example.com"

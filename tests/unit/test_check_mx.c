@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "checks.h"
+#include "check/checks.h"
 
 #define DOM "example.com"
 #define END PC_COUNT		/* ends a code list */

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "checks.h"
+#include "check/checks.h"
 #include "../spf_suite/spf_zone.h"
 
 #define DOM "example.com"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cidr.h"
+#include "net/cidr.h"
 
 /* Match an address in text form against a block in text form. */
 static bool

@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "dkim_key.h"
+#include "record/dkim_key.h"
 
 /* ---- keys, generated once ---- */
 

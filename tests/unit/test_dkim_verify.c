@@ -26,7 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "dkim_verify.h"
+#include "verify/dkim_verify.h"
 #include "../dkim/dkim_signer.h"
 
 /* ---- keys, generated once ---- */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dmarc_parse.h"
+#include "record/dmarc_parse.h"
 
 /* ---- classification ---- */
 

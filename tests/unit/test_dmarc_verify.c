@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "dmarc_verify.h"
+#include "verify/dmarc_verify.h"
 
 struct zone_entry {
 	const char *name;	/* _dmarc.example.com, or a name for MX */

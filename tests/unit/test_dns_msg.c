@@ -18,8 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dns.h"
-#include "dns_msg.h"
+#include "dns/dns.h"
+#include "dns/dns_msg.h"
 
 /* ---- wire writers ---- */
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "eval.h"
+#include "eval/eval.h"
 
 static const struct eval_limits limits = { 100, 5000 };
 

@@ -29,10 +29,10 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "cache.h"
-#include "dns.h"
-#include "eval_fetch.h"
-#include "https.h"
+#include "cache/cache.h"
+#include "dns/dns.h"
+#include "eval/eval_fetch.h"
+#include "net/https.h"
 
 #ifndef HTTPS_SH
 #error "HTTPS_SH must name tests/integration/https.sh"

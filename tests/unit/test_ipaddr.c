@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ipaddr.h"
+#include "net/ipaddr.h"
 
 struct class_case {
 	const char *text;

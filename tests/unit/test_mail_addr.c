@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mail_addr.h"
+#include "record/mail_addr.h"
 
 struct from_case {
 	const char *value;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "msg_parse.h"
+#include "record/msg_parse.h"
 
 #define MAX_EXPECT 4
 

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mtasts_parse.h"
+#include "record/mtasts_parse.h"
 
 /* ---- TXT ---- */
 

@@ -38,7 +38,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 /* ---- the responder ---- */
 

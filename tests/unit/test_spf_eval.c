@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
-#include "spf_eval.h"
+#include "verify/spf_eval.h"
 #include "../spf_suite/spf_zone.h"
 
 #define ANY -1

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "spf_eval.h"
+#include "verify/spf_eval.h"
 #include "../spf_suite/spf_zone.h"
 
 #ifndef SPF_SUITE_ZONE

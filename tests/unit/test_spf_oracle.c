@@ -43,7 +43,7 @@
 #include <spf2/spf_dns.h>
 #include <spf2/spf_dns_rr.h>
 
-#include "spf_eval.h"
+#include "verify/spf_eval.h"
 #include "../spf_suite/spf_zone.h"
 
 #ifndef SPF_SUITE_ZONE

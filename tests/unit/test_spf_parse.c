@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "spf_parse.h"
+#include "record/spf_parse.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

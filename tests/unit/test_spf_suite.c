@@ -29,7 +29,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "checks.h"
+#include "check/checks.h"
 #include "../spf_suite/spf_zone.h"
 
 #ifndef SPF_SUITE_ZONE

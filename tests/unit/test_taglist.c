@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "taglist.h"
+#include "record/taglist.h"
 
 #define NOERR ((int)-1)
 

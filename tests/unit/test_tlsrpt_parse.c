@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tlsrpt_parse.h"
+#include "record/tlsrpt_parse.h"
 
 struct rpt_case {
 	const char *what;

@@ -1,0 +1,22 @@
+/*
+ * checks.h - one check per record family (check_*.c), run by the driver (eval.c).
+ *
+ * Each reads answers through eval_dns() and raises findings (see eval.h). A family
+ * with no check here is not built yet and is left out of reports.
+ */
+#ifndef POSTURE_CHECKS_H
+#define POSTURE_CHECKS_H
+
+#include "eval/eval.h"
+
+enum check_status check_mx(struct eval_ctx *ctx);	/* check_mx.c */
+enum check_status check_spf(struct eval_ctx *ctx);	/* check_spf.c */
+enum check_status check_dkim(struct eval_ctx *ctx);	/* check_dkim.c */
+enum check_status check_dmarc(struct eval_ctx *ctx);	/* check_dmarc.c */
+enum check_status check_mtasts(struct eval_ctx *ctx);	/* check_mtasts.c */
+enum check_status check_tlsrpt(struct eval_ctx *ctx);	/* check_tlsrpt.c */
+enum check_status check_bimi(struct eval_ctx *ctx);	/* check_bimi.c */
+/* Follow-ups, run by eval_run_all() once every check is done (eval_run_followup). */
+enum check_status check_dmarc_auth(struct eval_ctx *ctx);	/* check_dmarc.c */
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * dns_answer.c - helpers around struct dns_answer (see dns.h), no I/O, no c-ares.
+ *
+ *   dns_answer_clear(), dns_answer_copy(), dns_answer_min_ttl()
+ *   dns_status_str(), dns_type_str(), dns_txt_join(), dns_now_ms()
+ *
+ * What can go wrong: out of memory (copies and joins return -1/NULL and leave nothing
+ * half-built), and a TXT record whose joined strings would overflow size_t (refused).
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L	/* strdup, clock_gettime under -std=c11 */
+#endif
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns/dns.h"
+#include "dns/dns_msg.h"
+
+/* Release what an answer owns (not the struct itself) and zero it. */
+void
+dns_answer_clear(struct dns_answer *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	free(a->qname);
+	free(a->canonical);
+	for (i = 0; i < a->count && a->rrs; i++)
+		dns_rr_clear(&a->rrs[i]);
+	free(a->rrs);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Deep copy; 0 or -1 on OOM (dst then holds nothing). */
+int
+dns_answer_copy(struct dns_answer *dst, const struct dns_answer *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->qname = NULL;
+	dst->canonical = NULL;
+	dst->rrs = NULL;
+	dst->count = 0;
+	if (src->qname != NULL && (dst->qname = strdup(src->qname)) == NULL)
+		goto oom;
+	if (src->canonical != NULL && (dst->canonical = strdup(src->canonical)) == NULL)
+		goto oom;
+	if (src->count > 0 && src->rrs != NULL) {
+		dst->rrs = calloc(src->count, sizeof(*dst->rrs));
+		if (dst->rrs == NULL)
+			goto oom;
+		for (i = 0; i < src->count; i++) {
+			if (dns_rr_copy(&dst->rrs[i], &src->rrs[i]) < 0)
+				goto oom;
+			dst->count++;
+		}
+	}
+	return 0;
+oom:
+	dns_answer_clear(dst);
+	return -1;
+}
+
+/* Lowest TTL of the records (0 when none). */
+uint32_t
+dns_answer_min_ttl(const struct dns_answer *a)
+{
+	uint32_t min = 0;
+	size_t i;
+
+	for (i = 0; i < a->count && a->rrs; i++)
+		if (i == 0 || a->rrs[i].ttl < min)
+			min = a->rrs[i].ttl;
+	return min;
+}
+
+/* A word for a status, for messages and logs. */
+const char *
+dns_status_str(enum dns_status st)
+{
+	switch (st) {
+	case DNS_OK:		return "NOERROR";
+	case DNS_NODATA:	return "NODATA";
+	case DNS_NXDOMAIN:	return "NXDOMAIN";
+	case DNS_SERVFAIL:	return "SERVFAIL";
+	case DNS_REFUSED:	return "REFUSED";
+	case DNS_TIMEOUT:	return "timeout";
+	case DNS_MALFORMED:	return "malformed answer";
+	case DNS_BUDGET:	return "query budget exhausted";
+	case DNS_ERROR:		return "resolver error";
+	}
+	return "unknown status";
+}
+
+/* The mnemonic of a type, or "TYPEnnn" (RFC 3597 5) in a per-thread buffer. */
+const char *
+dns_type_str(uint16_t type)
+{
+	static _Thread_local char other[16];
+
+	switch (type) {
+	case DNS_T_A:		return "A";
+	case DNS_T_NS:		return "NS";
+	case DNS_T_CNAME:	return "CNAME";
+	case DNS_T_SOA:		return "SOA";
+	case DNS_T_PTR:		return "PTR";
+	case DNS_T_MX:		return "MX";
+	case DNS_T_TXT:		return "TXT";
+	case DNS_T_AAAA:	return "AAAA";
+	case 33:		return "SRV";
+	case 41:		return "OPT";
+	case 52:		return "TLSA";
+	case 64:		return "SVCB";
+	case 65:		return "HTTPS";
+	case DNS_T_SPF:		return "SPF";
+	case 255:		return "ANY";
+	case 257:		return "CAA";
+	default:
+		break;
+	}
+	snprintf(other, sizeof(other), "TYPE%u", (unsigned)type);
+	return other;
+}
+
+/*
+ * The character-strings of a TXT (or SPF) record concatenated with no separator
+ * (RFC 7208 3.3), NUL-terminated, owned by the caller; NULL on OOM or other types.
+ */
+char *
+dns_txt_join(const struct dns_rr *rr, size_t *lenp)
+{
+	size_t total = 0, i, off = 0;
+	char *out;
+
+	if (lenp)
+		*lenp = 0;
+	if (rr == NULL || (rr->type != DNS_T_TXT && rr->type != DNS_T_SPF))
+		return NULL;
+	for (i = 0; i < rr->u.txt.count; i++) {
+		if (rr->u.txt.strings[i].len > SIZE_MAX - 1 - total)
+			return NULL;
+		total += rr->u.txt.strings[i].len;
+	}
+	out = malloc(total + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < rr->u.txt.count; i++) {
+		const struct dns_txt_string *s = &rr->u.txt.strings[i];
+
+		if (s->len)
+			memcpy(out + off, s->data, s->len);
+		off += s->len;
+	}
+	out[total] = '\0';
+	if (lenp)
+		*lenp = total;
+	return out;
+}
+
+/* Monotonic milliseconds (CLOCK_MONOTONIC: immune to clock steps). */
+uint64_t
+dns_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

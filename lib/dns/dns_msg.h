@@ -1,0 +1,43 @@
+/*
+ * dns_msg.h - the DNS answer reader: wire bytes in, records out, no I/O.
+ *
+ * Parses a response message (RFC 1035 4.1) through the bounded reader: header,
+ * question, answer and authority sections, compressed names with a bound on pointer
+ * hops, RDATA of A, AAAA, MX, TXT, CNAME, NS, PTR and SOA checked against RDLENGTH.
+ * Anything else is kept raw. Malformed input yields -1, never a crash.
+ */
+#ifndef POSTURE_DNS_MSG_H
+#define POSTURE_DNS_MSG_H
+
+#include "dns/dns.h"
+
+struct dns_msg {
+	uint16_t id;
+	uint8_t rcode;
+	bool aa, tc;
+	char *qname;		/* owned; NULL when no question */
+	uint16_t qtype;
+	size_t nanswer, nauthority;
+	struct dns_rr *answer;	/* owned */
+	struct dns_rr *authority; /* owned */
+};
+
+/* Parse len bytes; 0, or -1 when malformed (msg then holds nothing to free). */
+int dns_msg_parse(const uint8_t *buf, size_t len, struct dns_msg *msg);
+void dns_msg_free(struct dns_msg *msg);
+/* Free what one record owns. */
+void dns_rr_clear(struct dns_rr *rr);
+/* Deep copy a record; 0 or -1 on OOM. */
+int dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src);
+
+/*
+ * Turn a parsed response to (qname, qtype) into an answer: follow CNAMEs inside the
+ * message (bounded, loops are DNS_MALFORMED), keep the records of qtype at the
+ * canonical name, set the status from the rcode and the negative TTL from the SOA.
+ * Returns 0 when complete, 1 when the chain leaves the message and the caller must
+ * ask again for (out->canonical, qtype); -1 on OOM.
+ */
+int dns_msg_answer(const struct dns_msg *msg, const char *qname, uint16_t qtype,
+		   struct dns_answer *out);
+
+#endif

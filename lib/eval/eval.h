@@ -1,0 +1,181 @@
+/*
+ * eval.h - the evaluation driver and the interface every check is written against.
+ *
+ * A check is a function that reads DNS answers and raises findings. It asks for
+ * answers with eval_dns(): an answer already known comes back at once; an unknown one
+ * comes back NULL and is queued. A check that got a NULL returns CHECK_PENDING after
+ * queueing everything else it can already name (so independent lookups share a
+ * round); the driver sends the queued queries of all checks together, waits, and runs
+ * every pending check again from the top. A check is therefore a pure function of the
+ * answers: findings of a pending run are discarded, only the run that returns
+ * CHECK_DONE counts. The number of rounds is the longest chain of dependent lookups.
+ *
+ * Unit tests build a context without a resolver, add answers with eval_add_answer()
+ * and run one check with eval_run_check(): the check sees exactly those answers.
+ *
+ * A context belongs to one thread.
+ */
+#ifndef POSTURE_EVAL_H
+#define POSTURE_EVAL_H
+
+#include <libpsl.h>
+
+#include "dns/dns.h"
+#include "net/https.h"
+#include "posture.h"
+
+enum check_status { CHECK_DONE, CHECK_PENDING };
+
+struct eval_ctx;
+typedef enum check_status (*check_fn)(struct eval_ctx *ctx);
+
+struct eval_limits {
+	unsigned max_queries;		/* beyond it eval_dns() answers DNS_BUDGET */
+	unsigned timeout_ms;		/* whole evaluation; then DNS_TIMEOUT */
+};
+
+/*
+ * A context for one domain (already normalized). res may be NULL (unit tests: only
+ * added answers exist); psl may be NULL (no PSL cross-check). NULL on OOM.
+ */
+struct eval_ctx *eval_ctx_new(const char *domain, struct dns_resolver *res,
+			      const psl_ctx_t *psl, const struct eval_limits *lim);
+void eval_ctx_free(struct eval_ctx *ctx);
+
+/* Read answers from, and store them into, the DNS layer of a cache (may be NULL). */
+void eval_set_cache(struct eval_ctx *ctx, struct cache *cache);
+
+/* Seed the answer table with a copy of a (tests; later the DNS cache). 0 or -1. */
+int eval_add_answer(struct eval_ctx *ctx, const struct dns_answer *a);
+/* DKIM selectors to check for this domain (copied). 0 or -1. */
+int eval_add_selector(struct eval_ctx *ctx, const char *selector);
+
+/* Run one check once for family fam; its findings are kept only when it is done. */
+enum check_status eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn);
+
+/* Run every built check in rounds to completion and hand over the evaluation. */
+struct posture_eval *eval_run_all(struct eval_ctx *ctx);
+
+/*
+ * The grade (DESIGN.md, Findings): F = an error in SPF or DMARC, or both none;
+ * D = any other error; C = a warn in MX/SPF/DKIM/DMARC; B = a warn elsewhere; A.
+ * Families whose result is unknown or temperror are left out.
+ */
+char eval_grade(const struct posture_eval *ev);
+
+/*
+ * Run a step function (same protocol as a check) in rounds until it is done: for
+ * work outside the families, such as verifying one message. Returns CHECK_DONE, or
+ * CHECK_PENDING when it could not finish (no resolver, deadline, round limit): the
+ * answers it waited for then read DNS_TIMEOUT on the last run.
+ */
+typedef enum check_status (*eval_step_fn)(struct eval_ctx *ctx, void *arg);
+enum check_status eval_run_steps(struct eval_ctx *ctx, eval_step_fn fn, void *arg);
+
+/* ---- for checks ---- */
+
+/* The domain under evaluation (lower-case A-labels). */
+const char *eval_domain(const struct eval_ctx *ctx);
+/* The public suffix list, or NULL. */
+const psl_ctx_t *eval_psl(const struct eval_ctx *ctx);
+/* Selectors to check. */
+const char *const *eval_selectors(const struct eval_ctx *ctx, size_t *n);
+
+/* The answer for (name, type), or NULL when it is queued for the next round. */
+const struct dns_answer *eval_dns(struct eval_ctx *ctx, const char *name, uint16_t type);
+
+/*
+ * Fetched documents (HTTPS, eval_fetch.c): asked for like DNS answers. eval_fetch()
+ * returns the document, or NULL when it is queued: the driver fetches the queued
+ * documents of a round in parallel (https.h limits), stores each in the cache's
+ * document layer (body hash, id, lifetime from req->lifetime) and runs the check
+ * again. A fresh cached document fetched under the same id is served without a
+ * fetch. At most EVAL_MAX_FETCHES per evaluation: beyond, or past the deadline, the
+ * document reads HTTPS_ERR_BUDGET / HTTPS_ERR_TIMEOUT at once.
+ */
+#define EVAL_DOC_ID_MAX 32		/* == CACHE_DOC_ID_MAX: MTA-STS id */
+
+struct eval_doc {
+	struct https_result res;	/* the response or the fetch error */
+	bool cached;			/* served from the document cache, not fetched now */
+	bool has_prev;			/* the cache held an earlier document of this URL */
+	uint8_t prev_hash[HTTPS_HASH_LEN]; /* its body hash; zeros: it was not a 200 */
+	char prev_id[EVAL_DOC_ID_MAX + 1]; /* the id it was fetched under */
+};
+
+struct eval_fetch_req {
+	const char *url;		/* https://host/path */
+	const char *host;		/* the URL's host */
+	const struct dns_answer *a, *aaaa; /* the host's answers (eval_dns); may be NULL */
+	size_t max_bytes;		/* body limit */
+	const char *id;			/* version fetched under (MTA-STS id), or NULL */
+	/* Seconds the document stays in the cache (clamped there); NULL: 3600, 300 if
+	 * the status is not 200. */
+	uint32_t (*lifetime)(const struct https_result *r);
+};
+
+/* Fetch settings for this context (borrowed; NULL: port 443, system CAs, public only). */
+void eval_set_https(struct eval_ctx *ctx, const struct https_options *opts);
+/* The document for req->url, or NULL when it is queued for the next round. */
+const struct eval_doc *eval_fetch(struct eval_ctx *ctx, const struct eval_fetch_req *req);
+/* Seed a document as if fetched under id (tests); stored in the cache if any. 0 or -1. */
+int eval_add_fetch(struct eval_ctx *ctx, const char *url, const struct https_result *r,
+		   const char *id, uint32_t ttl_s);
+
+/*
+ * BIMI mark-certificate trust anchors (bimi_evidence.h; BIMITrustAnchors), borrowed:
+ * they must outlive the context. NULL (the default): none configured, so BIMI evidence
+ * chains are reported as not checked.
+ */
+struct bimi_anchors;
+void eval_set_bimi_anchors(struct eval_ctx *ctx, const struct bimi_anchors *anchors);
+const struct bimi_anchors *eval_bimi_anchors(const struct eval_ctx *ctx);
+
+/* Raise a finding for the running check's family, at the code's default severity. */
+void eval_finding(struct eval_ctx *ctx, enum posture_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same at a severity the context decides. */
+void eval_finding_sev(struct eval_ctx *ctx, enum posture_code code,
+		      enum posture_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/*
+ * Set the family result where it is not derived from the findings: PR_NONE (nothing
+ * published), PR_UNKNOWN (nothing to check), PR_TEMPERROR (lookup failed). Otherwise
+ * the result is broken/weak/ok from the worst severity raised. PR_NOT_CHECKED leaves
+ * the family out of every report (the check could not apply at all).
+ */
+void eval_set_result(struct eval_ctx *ctx, enum posture_result res);
+/* A short fact for the header comment ("2 hosts", "p=reject"). */
+void eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Whether what the family publishes can authenticate mail at all (SPF: a record that
+ * evaluates without permerror; DKIM: at least one key a verifier accepts). Not set:
+ * unknown (nothing judged, lookups failed). Read by the cross-family follow-up.
+ */
+void eval_set_usable(struct eval_ctx *ctx, bool usable);
+/* 1 usable, 0 not, -1 unknown (see eval_set_usable). */
+int eval_family_usable(const struct eval_ctx *ctx, enum posture_family fam);
+/*
+ * Run a follow-up check of family fam after every check is done (a rule that needs
+ * several families' results). Its findings are kept, and the family's result gets no
+ * better than their worst severity makes it (none, unknown, temperror stay).
+ */
+void eval_run_followup(struct eval_ctx *ctx, enum posture_family fam, check_fn fn);
+
+/*
+ * The i-th question queued for the next round (tests that play the DNS server:
+ * answer each, then run again). false when there is no such question.
+ */
+bool eval_queued(const struct eval_ctx *ctx, size_t i, const char **name, uint16_t *type);
+/* The fact a done family set ("" when none or not done). */
+const char *eval_family_fact(const struct eval_ctx *ctx, enum posture_family fam);
+
+/* Findings kept so far (tests). */
+const struct posture_finding *eval_findings(const struct eval_ctx *ctx, size_t *n);
+/* Whether a finding with code was kept (tests). */
+bool eval_has_finding(const struct eval_ctx *ctx, enum posture_code code);
+/* The result of a family once its check is done; PR_NOT_CHECKED before. */
+enum posture_result eval_family_result(const struct eval_ctx *ctx, enum posture_family fam);
+
+#endif
