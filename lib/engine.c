@@ -3,7 +3,8 @@
  *
  *   posture_options_init()  defaults
  *   posture_engine_new()    start the resolver, load the PSL, initialise libcurl
- *   posture_evaluate()      normalize the name, run the checks (eval.c)
+ *   posture_evaluate()      normalize the name, run the checks (check/checks.c)
+ *   posture_verify()        one message's SPF and DMARC (verify/verify.c) on this engine
  *   posture_lookup_txt()    TXT lookups outside an evaluation (DKIM keys), cache first
  *
  * What can go wrong: a bad resolver address or no usable PSL file (a one-line
@@ -19,7 +20,8 @@
 #include "cache/cache.h"
 #include "config.h"
 #include "dns/dns.h"
-#include "engine_int.h"
+#include "check/checks.h"
+#include "verify/verify.h"
 #include "eval/eval.h"
 #include "net/https.h"
 #include "posture.h"
@@ -225,7 +227,7 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 			eval_ctx_free(ctx);
 			return eval_failed(domain, "out of memory");
 		}
-	ev = eval_run_all(ctx);
+	ev = check_run_all(ctx);
 	eval_ctx_free(ctx);
 	/* The name normalized, so it is LDH or UTF-8 that IDNA accepted: safe to show. */
 	if (ev != NULL)
@@ -248,18 +250,33 @@ posture_eval_free(struct posture_eval *ev)
 	free(ev);
 }
 
-/* A context for work outside posture_evaluate() (message verification). */
-struct eval_ctx *
-engine_eval_ctx(struct posture_engine *eng, const char *domain, unsigned max_queries,
-		unsigned timeout_ms)
+struct verify_ctx_arg {
+	struct posture_engine *eng;
+	unsigned timeout_ms;		/* 0: the engine's evaluation timeout */
+};
+
+/* A context for one message's verification on the engine's resolver, PSL and cache. */
+static struct eval_ctx *
+verify_ctx(void *arg, const char *domain, unsigned max_queries)
 {
+	const struct verify_ctx_arg *a = arg;
 	struct eval_limits lim;
 	struct eval_ctx *ctx;
 
 	lim.max_queries = max_queries;
-	lim.timeout_ms = timeout_ms ? timeout_ms : eng->opts.evaluation_timeout_ms;
-	ctx = eval_ctx_new(domain, eng->res, eng->psl, &lim);
+	lim.timeout_ms = a->timeout_ms ? a->timeout_ms : a->eng->opts.evaluation_timeout_ms;
+	ctx = eval_ctx_new(domain, a->eng->res, a->eng->psl, &lim);
 	if (ctx != NULL)
-		eval_set_cache(ctx, eng->cache);
+		eval_set_cache(ctx, a->eng->cache);
 	return ctx;
+}
+
+/* Verify one message's SPF and DMARC through this engine (verify.h). */
+int
+posture_verify(struct posture_engine *eng, const struct verify_in *in,
+	       struct verify_out *out, unsigned timeout_ms)
+{
+	struct verify_ctx_arg a = { eng, timeout_ms };
+
+	return verify_spf_dmarc(in, out, verify_ctx, &a);
 }

@@ -29,6 +29,7 @@
 #include "record/mail_addr.h"
 #include "runtime.h"
 #include "util/strbuf.h"
+#include "verify/selectors.h"
 #include "verify/verify.h"
 
 #define HEADER_NAME "X-Domain-Posture"
@@ -249,21 +250,6 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	return no_reply(cc, SMFIP_NR_MAIL);
 }
 
-/* Selectors the configuration names for a domain. */
-static size_t
-selectors_for(const struct runtime *rt, const char *domain, const char **out, size_t max)
-{
-	size_t i, n = 0, dlen = strlen(domain);
-
-	for (i = 0; i < rt->cfg.nselectors && n < max; i++) {
-		const char *sel = rt->cfg.selectors[i], *colon = strchr(sel, ':');
-
-		if (colon && (size_t)(colon - sel) == dlen && strncasecmp(sel, domain, dlen) == 0)
-			out[n++] = colon + 1;
-	}
-	return n;
-}
-
 /* Start the evaluation of a request's domain. */
 static void
 req_start(struct conn_ctx *cc, struct domain_req *r)
@@ -273,7 +259,8 @@ req_start(struct conn_ctx *cc, struct domain_req *r)
 
 	if (r->ticket != NULL || r->domain[0] == '\0')
 		return;
-	nsel = selectors_for(cc->rt, r->domain, sel, PM_MAX_LIST);
+	nsel = selectors_configured((const char *const *)cc->rt->cfg.selectors,
+	    cc->rt->cfg.nselectors, r->domain, sel, 0, PM_MAX_LIST);
 	r->started_ms = dns_now_ms();
 	r->ticket = evalpool_request(cc->rt->pool, r->domain, sel, nsel);
 }
@@ -417,6 +404,13 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return no_reply(cc, SMFIP_NR_BODY);
 }
 
+/* selectors_learn()'s callback: the pool remembers the selector for the domain. */
+static void
+learn_selector(void *arg, const char *domain, const char *selector)
+{
+	evalpool_learn_selector(arg, domain, selector);
+}
+
 /* Verify the message (DKIM, SPF, DMARC) and add Authentication-Results on top. */
 static bool
 verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char *qid,
@@ -453,15 +447,7 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char 
 	timeout = deadline > now + VERIFY_MIN_MS ? (unsigned)(deadline - now) : VERIFY_MIN_MS;
 	if (posture_verify(cc->rt->engine, &in, &out, timeout) < 0)
 		return false;
-	/* Only signatures that verified teach a selector (DESIGN.md). */
-	for (i = 0; dr != NULL && i < dr->nsigs; i++) {
-		const char *why;
-		char d[256];
-
-		if (dr->sigs[i].verified &&
-		    posture_name_normalize(dr->sigs[i].domain, d, sizeof(d), &why) == 0)
-			evalpool_learn_selector(cc->rt->pool, d, dr->sigs[i].selector);
-	}
+	selectors_learn(dr, learn_selector, cc->rt->pool);
 	value = posture_authres_value(&in, &out, cc->rt->authserv_id);
 	if (value == NULL)
 		return false;

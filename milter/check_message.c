@@ -26,6 +26,7 @@
 #include "record/mail_addr.h"
 #include "record/msg_parse.h"
 #include "util/strbuf.h"
+#include "verify/selectors.h"
 #include "verify/verify.h"
 
 #define MAX_DOMAINS	8	/* author domains evaluated */
@@ -433,39 +434,12 @@ static size_t
 selectors_for(const struct run *r, const char *domain, const char **out, size_t max)
 {
 	const struct check_message_opts *o = &r->cm->o;
-	const struct dkim_verify_results *dr = r->in.dkim;
-	size_t i, j, n = 0, dlen = strlen(domain);
-	const char *cand, *colon, *why;
-	char d[256];
+	size_t i, n = 0;
 
-	for (i = 0; i < o->nselectors + o->ndomain_selectors + (dr ? dr->nsigs : 0); i++) {
-		if (i < o->nselectors) {
-			cand = o->selectors[i];
-		} else if (i < o->nselectors + o->ndomain_selectors) {
-			cand = o->domain_selectors[i - o->nselectors];
-			colon = strchr(cand, ':');
-			if (colon == NULL || (size_t)(colon - cand) != dlen ||
-			    strncasecmp(cand, domain, dlen) != 0)
-				continue;
-			cand = colon + 1;
-		} else {
-			const struct dkim_verify_sig *s = &dr->sigs[i - o->nselectors -
-			    o->ndomain_selectors];
-
-			/* Only signatures that verified teach a selector (DESIGN.md). */
-			if (!s->verified || s->selector[0] == '\0' ||
-			    posture_name_normalize(s->domain, d, sizeof(d), &why) < 0 ||
-			    strcmp(d, domain) != 0)
-				continue;
-			cand = s->selector;
-		}
-		for (j = 0; j < n; j++)
-			if (strcmp(out[j], cand) == 0)
-				break;
-		if (j == n && n < max)
-			out[n++] = cand;
-	}
-	return n;
+	for (i = 0; i < o->nselectors; i++)
+		n = selectors_add(out, n, max, o->selectors[i]);
+	n = selectors_configured(o->domain_selectors, o->ndomain_selectors, domain, out, n, max);
+	return selectors_verified(r->in.dkim, domain, out, n, max);
 }
 
 /* The From domains, then MAIL FROM's when it differs; each evaluated. 0, 1, -1 (OOM). */

@@ -43,7 +43,7 @@
  *   failed TXT lookup makes it temperror with no findings (unknown for a local error).
  *
  * What can go wrong: every value printed is a validated name, text sanitized by the
- * parsers, the fetcher or taglist_sanitize(). The DMARC discovery (~80 KB) and the
+ * parsers, the fetcher or pt_sanitize(). The DMARC discovery (~80 KB) and the
  * parsed records live in one heap block per run.
  */
 #include <stdio.h>
@@ -56,7 +56,7 @@
 #include "record/bimi_svg.h"
 #include "check/checks.h"
 #include "check/dmarc_discover.h"
-#include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define BIMI_DEFAULT_SELECTOR	"default"
 #define MAX_PROBLEM_FINDINGS	6	/* per kind of problem list, then "N more" */
@@ -138,7 +138,7 @@ read_txt(const struct dns_answer *txt, struct bimi_txt *bt)
 			break;
 		case BIMI_TXT_LOOKALIKE:
 			if (bt->nlook++ == 0)
-				taglist_sanitize(text, n, bt->look, sizeof(bt->look));
+				pt_sanitize(text, n, bt->look, sizeof(bt->look));
 			break;
 		default:
 			break;

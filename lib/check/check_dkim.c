@@ -48,7 +48,7 @@
 
 #include "check/checks.h"
 #include "record/dkim_key.h"
-#include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define DKIM_MAX_SELECTORS	32	/* selectors checked per domain; the rest ignored */
 #define RSA_MIN_BITS		1024	/* RFC 8301 3.2: verifiers reject smaller keys */
@@ -127,7 +127,7 @@ where(const struct selector *s, char *out, size_t outlen)
 
 	if (s->a != NULL && s->a->canonical != NULL && s->a->qname != NULL &&
 	    strcasecmp(s->a->canonical, s->a->qname) != 0) {
-		taglist_sanitize(s->a->canonical, strlen(s->a->canonical), target, sizeof(target));
+		pt_sanitize(s->a->canonical, strlen(s->a->canonical), target, sizeof(target));
 		snprintf(out, outlen, "%s (CNAME to %s)", s->qname, target);
 	} else {
 		snprintf(out, outlen, "%s", s->qname);
@@ -336,7 +336,7 @@ check_dkim(struct eval_ctx *ctx)
 
 	for (i = 0; i < n; i++) {
 		if (sel[i].why != NULL) {
-			taglist_sanitize(sel[i].name, strlen(sel[i].name), shown, sizeof(shown));
+			pt_sanitize(sel[i].name, strlen(sel[i].name), shown, sizeof(shown));
 			eval_finding_sev(ctx, PC_DKIM_KEY_SYNTAX, SEV_INFO,
 			    "selector \"%s\" holds %s: not a DNS name, not looked up (RFC 6376 3.1)",
 			    shown, sel[i].why);

@@ -49,7 +49,7 @@
  *   A failed A/AAAA lookup of the policy host with a TXT record: temperror.
  *
  * What can go wrong: every value printed is a validated name, text sanitized by the
- * parser or the fetcher, or an MX name masked with taglist_sanitize().
+ * parser or the fetcher, or an MX name masked with pt_sanitize().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +58,7 @@
 
 #include "check/checks.h"
 #include "record/mtasts_parse.h"
-#include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define MTASTS_MAX_AGE_LOW	86400	/* seconds: one day, see above */
 #define MTASTS_FAIL_TTL		300	/* seconds a failed fetch stays cached */
@@ -138,7 +138,7 @@ read_txt(const struct dns_answer *txt, struct sts_txt *st)
 			break;
 		case MTASTS_TXT_LOOKALIKE:
 			if (st->nlook++ == 0)
-				taglist_sanitize(text, n, st->look, sizeof(st->look));
+				pt_sanitize(text, n, st->look, sizeof(st->look));
 			break;
 		default:
 			break;
@@ -203,7 +203,7 @@ report_mx(struct eval_ctx *ctx, const struct dns_answer *mx, const struct mtasts
 			continue;	/* matched, or patterns beyond the kept ones */
 		if (bad++ >= MAX_MISMATCH_FINDINGS)
 			continue;
-		taglist_sanitize(hosts[i], strlen(hosts[i]), name, sizeof(name));
+		pt_sanitize(hosts[i], strlen(hosts[i]), name, sizeof(name));
 		eval_finding_sev(ctx, PC_MTASTS_MX_MISMATCH, sev, "MX host %s matches no mx: "
 		    "pattern of the %s policy: senders will not deliver to it (RFC 8461 4.1)",
 		    name, mtasts_mode_word(pol->mode));

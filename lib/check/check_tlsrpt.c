@@ -26,8 +26,8 @@
 
 #include "check/checks.h"
 #include "record/mtasts_parse.h"
-#include "record/taglist.h"
 #include "record/tlsrpt_parse.h"
+#include "util/strbuf.h"
 
 /* Counts of TLS-RPT TXT records and the first candidate's parse. */
 struct rpt_txt {
@@ -67,7 +67,7 @@ read_txt(const struct dns_answer *txt, struct rpt_txt *rt)
 			break;
 		case TLSRPT_TXT_LOOKALIKE:
 			if (rt->nlook++ == 0)
-				taglist_sanitize(text, n, rt->look, sizeof(rt->look));
+				pt_sanitize(text, n, rt->look, sizeof(rt->look));
 			break;
 		default:
 			break;

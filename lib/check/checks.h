@@ -1,8 +1,9 @@
 /*
- * checks.h - one check per record family (check_*.c), run by the driver (eval.c).
+ * checks.h - one check per record family (check_*.c), and the table that runs them
+ * (checks.c) through the driver (eval/eval.c).
  *
  * Each reads answers through eval_dns() and raises findings (see eval.h). A family
- * with no check here is not built yet and is left out of reports.
+ * with no check in the table is not built yet and is left out of reports.
  */
 #ifndef POSTURE_CHECKS_H
 #define POSTURE_CHECKS_H
@@ -18,5 +19,8 @@ enum check_status check_tlsrpt(struct eval_ctx *ctx);	/* check_tlsrpt.c */
 enum check_status check_bimi(struct eval_ctx *ctx);	/* check_bimi.c */
 /* Follow-ups, run by eval_run_all() once every check is done (eval_run_followup). */
 enum check_status check_dmarc_auth(struct eval_ctx *ctx);	/* check_dmarc.c */
+
+/* Run every check of this build on ctx's domain (eval_run_all() over the table). */
+struct posture_eval *check_run_all(struct eval_ctx *ctx);	/* checks.c */
 
 #endif

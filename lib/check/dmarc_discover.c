@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "check/dmarc_discover.h"
-#include "record/taglist.h"
 #include "util/strbuf.h"
 
 /* Labels in a normalized name (no trailing dot); 0 for "". */
@@ -93,7 +92,7 @@ fill_level(struct dmarc_level *lv, const struct dns_answer *a)
 			if (lv->nmalformed++ == 0) {
 				struct dmarc_record junk;
 
-				taglist_sanitize(text, n, lv->malformed_text,
+				pt_sanitize(text, n, lv->malformed_text,
 				    sizeof(lv->malformed_text));
 				(void)dmarc_parse(text, n, &junk);
 				lv->malformed_reason = junk.nproblems ?

@@ -72,6 +72,10 @@ struct dns_answer {
 	unsigned elapsed_ms;
 };
 
+/* Free what one record owns and zero it (dns_answer.c). */
+void dns_rr_clear(struct dns_rr *rr);
+/* Deep copy a record; 0 or -1 on OOM (dst then holds nothing). */
+int dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src);
 /* Release what an answer owns (not the struct itself) and zero it. */
 void dns_answer_clear(struct dns_answer *a);
 /* Deep copy; 0 or -1 on OOM. */

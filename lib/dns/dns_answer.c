@@ -1,6 +1,7 @@
 /*
  * dns_answer.c - helpers around struct dns_answer (see dns.h), no I/O, no c-ares.
  *
+ *   dns_rr_clear(), dns_rr_copy()    one record
  *   dns_answer_clear(), dns_answer_copy(), dns_answer_min_ttl()
  *   dns_status_str(), dns_type_str(), dns_txt_join(), dns_now_ms()
  *
@@ -18,7 +19,132 @@
 #include <time.h>
 
 #include "dns/dns.h"
-#include "dns/dns_msg.h"
+
+/* Free what one record owns and zero it. */
+void
+dns_rr_clear(struct dns_rr *rr)
+{
+	size_t i;
+
+	if (rr == NULL)
+		return;
+	switch (rr->type) {
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		break;
+	case DNS_T_MX:
+		free(rr->u.mx.exchange);
+		break;
+	case DNS_T_TXT:
+	case DNS_T_SPF:
+		for (i = 0; i < rr->u.txt.count && rr->u.txt.strings; i++)
+			free(rr->u.txt.strings[i].data);
+		free(rr->u.txt.strings);
+		break;
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+	case DNS_T_PTR:
+		free(rr->u.target);
+		break;
+	case DNS_T_SOA:
+		free(rr->u.soa.mname);
+		free(rr->u.soa.rname);
+		break;
+	default:
+		free(rr->u.raw.data);
+		break;
+	}
+	free(rr->owner);
+	memset(rr, 0, sizeof(*rr));
+}
+
+/* strdup() that accepts NULL (and then returns NULL with *fail unset). */
+static char *
+dup_or_null(const char *s, int *fail)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	if (d == NULL)
+		*fail = 1;
+	return d;
+}
+
+/* Deep copy a record; 0 or -1 on OOM (dst then holds nothing). */
+int
+dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src)
+{
+	int fail = 0;
+	size_t i;
+
+	*dst = *src;
+	memset(&dst->u, 0, sizeof(dst->u));
+	dst->owner = dup_or_null(src->owner, &fail);
+	switch (src->type) {
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		memcpy(dst->u.addr, src->u.addr, sizeof(dst->u.addr));
+		break;
+	case DNS_T_MX:
+		dst->u.mx.preference = src->u.mx.preference;
+		dst->u.mx.exchange = dup_or_null(src->u.mx.exchange, &fail);
+		break;
+	case DNS_T_TXT:
+	case DNS_T_SPF:
+		if (src->u.txt.count == 0 || src->u.txt.strings == NULL)
+			break;
+		dst->u.txt.strings = calloc(src->u.txt.count, sizeof(*dst->u.txt.strings));
+		if (dst->u.txt.strings == NULL) {
+			fail = 1;
+			break;
+		}
+		for (i = 0; i < src->u.txt.count; i++) {
+			const struct dns_txt_string *s = &src->u.txt.strings[i];
+			struct dns_txt_string *d = &dst->u.txt.strings[i];
+
+			d->data = malloc(s->len + 1);
+			if (d->data == NULL) {
+				fail = 1;
+				break;
+			}
+			if (s->len)
+				memcpy(d->data, s->data, s->len);
+			d->data[s->len] = 0;
+			d->len = s->len;
+			dst->u.txt.count++;
+		}
+		break;
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+	case DNS_T_PTR:
+		dst->u.target = dup_or_null(src->u.target, &fail);
+		break;
+	case DNS_T_SOA:
+		dst->u.soa = src->u.soa;
+		dst->u.soa.mname = dup_or_null(src->u.soa.mname, &fail);
+		dst->u.soa.rname = dup_or_null(src->u.soa.rname, &fail);
+		break;
+	default:
+		dst->u.raw.len = src->u.raw.len;
+		if (src->u.raw.data == NULL)
+			break;
+		dst->u.raw.data = malloc(src->u.raw.len ? src->u.raw.len : 1);
+		if (dst->u.raw.data == NULL) {
+			fail = 1;
+			break;
+		}
+		if (src->u.raw.len)
+			memcpy(dst->u.raw.data, src->u.raw.data, src->u.raw.len);
+		break;
+	}
+	if (fail) {
+		dns_rr_clear(dst);
+		return -1;
+	}
+	return 0;
+}
 
 /* Release what an answer owns (not the struct itself) and zero it. */
 void

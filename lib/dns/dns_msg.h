@@ -25,10 +25,6 @@ struct dns_msg {
 /* Parse len bytes; 0, or -1 when malformed (msg then holds nothing to free). */
 int dns_msg_parse(const uint8_t *buf, size_t len, struct dns_msg *msg);
 void dns_msg_free(struct dns_msg *msg);
-/* Free what one record owns. */
-void dns_rr_clear(struct dns_rr *rr);
-/* Deep copy a record; 0 or -1 on OOM. */
-int dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src);
 
 /*
  * Turn a parsed response to (qname, qtype) into an answer: follow CNAMEs inside the

@@ -4,7 +4,7 @@
  *   eval_ctx_new() / eval_ctx_free()   one context per domain evaluation
  *   eval_dns()                         answers for checks, queueing unknown ones
  *   eval_run_check()                   one run of one check
- *   eval_run_all()                     every built check to completion -> posture_eval
+ *   eval_run_all()                     a plan of checks to completion -> posture_eval
  *
  * The protocol is written in eval.h. Answers live in individually allocated slots, so
  * a pointer handed to a check stays valid while the context lives. Budget: at most
@@ -18,7 +18,6 @@
 #include <strings.h>
 
 #include "cache/cache.h"
-#include "check/checks.h"
 #include "eval/eval.h"
 #include "eval/eval_fetch.h"
 #include "util/strbuf.h"
@@ -67,32 +66,6 @@ struct eval_ctx {
 	const struct https_options *https; /* borrowed, may be NULL */
 	const struct bimi_anchors *bimi_anchors; /* borrowed, may be NULL */
 };
-
-/* The checks this build has, in report order. */
-static const struct {
-	enum posture_family family;
-	check_fn fn;
-} built_checks[] = {
-	{ PF_MX, check_mx },
-	{ PF_SPF, check_spf },
-	{ PF_DKIM, check_dkim },
-	{ PF_DMARC, check_dmarc },
-	{ PF_MTASTS, check_mtasts },
-	{ PF_TLSRPT, check_tlsrpt },
-	{ PF_BIMI, check_bimi },
-};
-
-/* Whether this build has a check for the family. */
-bool
-posture_family_built(enum posture_family fam)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(built_checks) / sizeof(built_checks[0]); i++)
-		if (built_checks[i].family == fam)
-			return true;
-	return false;
-}
 
 /* Create a context for one normalized domain. */
 struct eval_ctx *
@@ -735,12 +708,12 @@ eval_run_steps(struct eval_ctx *ctx, eval_step_fn fn, void *arg)
 	}
 }
 
-/* Run every built check in rounds until all are done. */
+/* Run every check of a plan in rounds until all are done, then its follow-ups. */
 struct posture_eval *
-eval_run_all(struct eval_ctx *ctx)
+eval_run_all(struct eval_ctx *ctx, const struct eval_plan *plan)
 {
-	bool done[sizeof(built_checks) / sizeof(built_checks[0])] = { false };
-	size_t i, n = sizeof(built_checks) / sizeof(built_checks[0]);
+	bool done[EVAL_PLAN_MAX] = { false };
+	size_t i, n = plan->nchecks < EVAL_PLAN_MAX ? plan->nchecks : EVAL_PLAN_MAX;
 	bool pending;
 	unsigned iter;
 
@@ -749,7 +722,7 @@ eval_run_all(struct eval_ctx *ctx)
 		for (i = 0; i < n; i++) {
 			if (done[i])
 				continue;
-			if (eval_run_check(ctx, built_checks[i].family, built_checks[i].fn)
+			if (eval_run_check(ctx, plan->checks[i].family, plan->checks[i].fn)
 			    == CHECK_DONE)
 				done[i] = true;
 			else
@@ -762,11 +735,12 @@ eval_run_all(struct eval_ctx *ctx)
 			/* A check that waits for nothing cannot finish: not the domain's fault. */
 			for (i = 0; i < n; i++)
 				if (!done[i])
-					ctx->family[built_checks[i].family].result = PR_TEMPERROR;
+					ctx->family[plan->checks[i].family].result = PR_TEMPERROR;
 			break;
 		}
 		send_round(ctx);
 	}
-	eval_run_followup(ctx, PF_DMARC, check_dmarc_auth);
+	for (i = 0; i < plan->nfollowups; i++)
+		eval_run_followup(ctx, plan->followups[i].family, plan->followups[i].fn);
 	return eval_collect(ctx);
 }

@@ -53,8 +53,25 @@ int eval_add_selector(struct eval_ctx *ctx, const char *selector);
 /* Run one check once for family fam; its findings are kept only when it is done. */
 enum check_status eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn);
 
-/* Run every built check in rounds to completion and hand over the evaluation. */
-struct posture_eval *eval_run_all(struct eval_ctx *ctx);
+/*
+ * What eval_run_all() runs: checks in report order, each at most once per family, then
+ * follow-ups (cross-family rules, eval_run_followup()) once every check is done. The
+ * table of this build's checks is check/checks.c's: the driver knows no check by name.
+ */
+struct eval_check {
+	enum posture_family family;
+	check_fn fn;
+};
+#define EVAL_PLAN_MAX PF_COUNT		/* one check per family */
+struct eval_plan {
+	const struct eval_check *checks;	/* at most EVAL_PLAN_MAX are run */
+	size_t nchecks;
+	const struct eval_check *followups;
+	size_t nfollowups;
+};
+
+/* Run a plan's checks in rounds to completion and hand over the evaluation. */
+struct posture_eval *eval_run_all(struct eval_ctx *ctx, const struct eval_plan *plan);
 
 /*
  * The grade (DESIGN.md, Findings): F = an error in SPF or DMARC, or both none;

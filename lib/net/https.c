@@ -39,7 +39,7 @@
 #include "dns/dns.h"
 #include "net/https.h"
 #include "net/ipaddr.h"
-#include "record/taglist.h"
+#include "util/strbuf.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"	/* built outside autotools (libFuzzer builds) */
@@ -164,7 +164,7 @@ set_error(struct https_result *r, int status, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	r->status = status;
-	taglist_sanitize(raw, strlen(raw), r->error, sizeof(r->error));
+	pt_sanitize(raw, strlen(raw), r->error, sizeof(r->error));
 }
 
 /* Whether c may appear in a host name we fetch from (LDH and dots). */
@@ -488,7 +488,7 @@ copy_info(CURL *e, CURLINFO what, char *out, size_t outlen)
 
 	out[0] = '\0';
 	if (curl_easy_getinfo(e, what, &s) == CURLE_OK && s != NULL)
-		taglist_sanitize(s, strnlen(s, 1024), out, outlen);
+		pt_sanitize(s, strnlen(s, 1024), out, outlen);
 }
 
 /* Fill the result of a finished transfer. */

@@ -37,6 +37,7 @@
 #include "record/bimi_svg.h"
 #include "util/buf.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define DER_MAX_DEPTH	12
 #define SEC_MC		"BIMI mark certificates"
@@ -131,7 +132,7 @@ add_problem(struct bimi_evidence_result *out, enum bimi_ev_issue issue, const ch
 	if (out->nproblems < BIMI_EVIDENCE_MAX_PROBLEMS) {
 		p = &out->problems[out->nproblems];
 		p->issue = issue;
-		taglist_sanitize(text, strlen(text), p->text, sizeof(p->text));
+		pt_sanitize(text, strlen(text), p->text, sizeof(p->text));
 		p->reason = reason;
 	}
 	out->nproblems++;
@@ -288,7 +289,7 @@ check_domain(X509 *leaf, const char *const *domains, size_t ndomains,
 		gn = sk_GENERAL_NAME_value(sans, j);
 		if (gn->type != GEN_DNS)
 			continue;
-		taglist_sanitize(ASN1_STRING_get0_data(gn->d.dNSName),
+		pt_sanitize(ASN1_STRING_get0_data(gn->d.dNSName),
 		    (size_t)ASN1_STRING_length(gn->d.dNSName), one, sizeof(one));
 		if (strlen(list) + strlen(one) + 2 < sizeof(list))
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
@@ -517,7 +518,7 @@ bimi_evidence_check(const void *pem, size_t len, const char *const *domains,
 	}
 	leaf = pick_leaf(certs);
 	X509_NAME_oneline(X509_get_subject_name(leaf), name, sizeof(name));
-	taglist_sanitize(name, strlen(name), out->subject, sizeof(out->subject));
+	pt_sanitize(name, strlen(name), out->subject, sizeof(out->subject));
 	format_date(X509_get0_notAfter(leaf), out->not_after, sizeof(out->not_after));
 	self_signed = X509_self_signed(leaf, 1) == 1;
 	if (self_signed)

@@ -8,13 +8,14 @@
  * borrowed value (taglist values point into the caller's bytes).
  *
  * What can go wrong: any bytes are accepted; nothing is allocated; every string copied
- * for messages is sanitized (taglist_sanitize) and bounded.
+ * for messages is sanitized (pt_sanitize) and bounded.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "record/bimi_parse.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define SEC_RECORD	"BIMI draft 4.3"
 #define SEC_DECLINE	"BIMI draft 4.3.1"
@@ -52,7 +53,7 @@ add_problem(struct bimi_record *rec, enum bimi_psev sev, const char *tag, const 
 		p = &rec->problems[rec->nproblems];
 		p->sev = sev;
 		snprintf(p->tag, sizeof(p->tag), "%s", tag);
-		taglist_sanitize(text, len, p->text, sizeof(p->text));
+		pt_sanitize(text, len, p->text, sizeof(p->text));
 		p->reason = reason;
 	}
 	rec->nproblems++;
@@ -198,7 +199,7 @@ bimi_parse_uri(const void *data, size_t len, struct bimi_uri *u)
 	size_t i, colon, auth, aend;
 
 	memset(u, 0, sizeof(*u));
-	taglist_sanitize(data, len, u->text, sizeof(u->text));
+	pt_sanitize(data, len, u->text, sizeof(u->text));
 	for (colon = 0; colon < len && p[colon] != ':'; colon++)
 		;
 	u->https = colon == 5 && starts_ieq(p, len, "https");

@@ -33,7 +33,7 @@
 #include <zlib.h>
 
 #include "record/bimi_svg.h"
-#include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define SVG_NS		"http://www.w3.org/2000/svg"
 #define SEC_PS		"SVG Tiny PS"
@@ -70,7 +70,7 @@ add_issue(struct bimi_svg_result *out, enum bimi_svg_issue issue, const void *te
 	if (out->nproblems < BIMI_SVG_MAX_PROBLEMS) {
 		p = &out->problems[out->nproblems];
 		p->issue = issue;
-		taglist_sanitize(text, len, p->text, sizeof(p->text));
+		pt_sanitize(text, len, p->text, sizeof(p->text));
 		p->reason = reason;
 	}
 	out->nproblems++;
@@ -98,7 +98,7 @@ on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_i
 	(void)content;
 	if (st != NULL && !st->entity_declared) {
 		st->entity_declared = true;
-		taglist_sanitize(name, strlen((const char *)name), st->entity_name,
+		pt_sanitize(name, strlen((const char *)name), st->entity_name,
 		    sizeof(st->entity_name));
 	}
 }
@@ -118,7 +118,7 @@ on_error(void *ctx, xmlErrorPtr err)
 	n = err->message != NULL ? strlen(err->message) : 0;
 	while (n > 0 && (err->message[n - 1] == '\n' || err->message[n - 1] == ' '))
 		n--;
-	taglist_sanitize(err->message != NULL ? err->message : "", n, msg, sizeof(msg));
+	pt_sanitize(err->message != NULL ? err->message : "", n, msg, sizeof(msg));
 	snprintf(st->error, sizeof(st->error), "line %d: %s", err->line, msg);
 }
 
@@ -349,7 +349,7 @@ check_title(const xmlNode *root, struct bimi_svg_result *out)
 			memcpy(text + len, t->content, n);
 			len += n;
 		}
-		taglist_sanitize(text, len, out->title, sizeof(out->title));
+		pt_sanitize(text, len, out->title, sizeof(out->title));
 		return;
 	}
 	add_issue_s(out, BIMI_SVG_NO_TITLE, "", "no <title> element in the root <svg> "

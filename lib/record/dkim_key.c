@@ -27,6 +27,7 @@
 
 #include "record/dkim_key.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define RFC_KEY		"RFC 6376 3.6.1"
 #define RFC_TAGLIST	"RFC 6376 3.2"
@@ -43,8 +44,8 @@ add_problem(struct dkim_key *key, enum dkim_key_psev sev, const char *tag,
 	if (key->nproblems < DKIM_KEY_MAX_PROBLEMS) {
 		pr = &key->problems[key->nproblems];
 		pr->sev = sev;
-		taglist_sanitize(tag, tag ? strlen(tag) : 0, pr->tag, sizeof(pr->tag));
-		taglist_sanitize(value, value ? vlen : 0, pr->value, sizeof(pr->value));
+		pt_sanitize(tag, tag ? strlen(tag) : 0, pr->tag, sizeof(pr->tag));
+		pt_sanitize(value, value ? vlen : 0, pr->value, sizeof(pr->value));
 		va_start(ap, fmt);
 		vsnprintf(pr->reason, sizeof(pr->reason), fmt, ap);
 		va_end(ap);
@@ -145,7 +146,7 @@ report_taglist_errors(struct dkim_key *key, const struct taglist *tl, const uint
 			sev = DKIM_KEY_PSEV_WARN;	/* notes: verifiers ignore them */
 		tag[0] = '\0';
 		if (t != NULL)
-			taglist_sanitize(t->name, t->name_len, tag, sizeof(tag));
+			pt_sanitize(t->name, t->name_len, tag, sizeof(tag));
 		if (e->code == TL_ERR_DUPLICATE && t != NULL) {
 			add_problem(key, sev, tag, t->value, t->value_len,
 			    "the tag occurs twice, which makes the whole record invalid");
@@ -242,7 +243,7 @@ parse_h(struct dkim_key *key, const struct taglist_tag *t)
 	const uint8_t *e;
 	size_t pos = 0, n;
 
-	taglist_sanitize(t->value, t->value_len, key->h_text, sizeof(key->h_text));
+	pt_sanitize(t->value, t->value_len, key->h_text, sizeof(key->h_text));
 	while (list_next(t->value, t->value_len, &pos, &e, &n)) {
 		if (!check_element(key, "h", e, n, false, &bad))
 			continue;
@@ -268,7 +269,7 @@ parse_s(struct dkim_key *key, const struct taglist_tag *t)
 	const uint8_t *e;
 	size_t pos = 0, n;
 
-	taglist_sanitize(t->value, t->value_len, key->s_text, sizeof(key->s_text));
+	pt_sanitize(t->value, t->value_len, key->s_text, sizeof(key->s_text));
 	while (list_next(t->value, t->value_len, &pos, &e, &n)) {
 		if (!check_element(key, "s", e, n, true, &bad))
 			continue;
@@ -300,7 +301,7 @@ parse_t(struct dkim_key *key, const struct taglist_tag *t)
 static void
 parse_k(struct dkim_key *key, const struct taglist_tag *t)
 {
-	taglist_sanitize(t->value, t->value_len, key->k_text, sizeof(key->k_text));
+	pt_sanitize(t->value, t->value_len, key->k_text, sizeof(key->k_text));
 	if (taglist_bytes_ieq(t->value, t->value_len, "rsa"))
 		key->type = DKIM_KEY_TYPE_RSA;
 	else if (taglist_bytes_ieq(t->value, t->value_len, "ed25519"))
@@ -438,7 +439,7 @@ compact_base64(struct dkim_key *key, const struct taglist_tag *p, uint8_t *out, 
 				first_eq = i;
 			eq++;
 		} else if (!is_b64(v[i]) || eq > 0) {
-			taglist_sanitize(v + i, 1, byte, sizeof(byte));
+			pt_sanitize(v + i, 1, byte, sizeof(byte));
 			if (is_b64(v[i]))
 				add_problem(key, DKIM_KEY_PSEV_ERROR, "p", v, p->value_len,
 				    "'%s' at offset %zu follows the '=' padding at offset %zu",
@@ -588,7 +589,7 @@ dkim_key_parse(const void *data, size_t len, struct dkim_key *key)
 		t = &tl->tags[i];
 		if (t->duplicate || known_tag(tl, t))
 			continue;
-		taglist_sanitize(t->name, t->name_len, name, sizeof(name));
+		pt_sanitize(t->name, t->name_len, name, sizeof(name));
 		add_problem(key, DKIM_KEY_PSEV_INFO, name, t->value, t->value_len,
 		    "unknown tag, ignored by verifiers");
 		problem_rfc(key, RFC_TAGLIST);

@@ -15,6 +15,7 @@
 
 #include "record/dmarc_parse.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 /* ASCII lower case. */
 static uint8_t
@@ -89,8 +90,8 @@ add_problem(struct dmarc_record *rec, enum dmarc_problem_kind kind, enum dmarc_p
 		pr = &rec->problems[rec->nproblems];
 		pr->kind = kind;
 		pr->sev = sev;
-		taglist_sanitize(tag, tag ? taglen : 0, pr->tag, sizeof(pr->tag));
-		taglist_sanitize(val, val ? vallen : 0, pr->value, sizeof(pr->value));
+		pt_sanitize(tag, tag ? taglen : 0, pr->tag, sizeof(pr->tag));
+		pt_sanitize(val, val ? vallen : 0, pr->value, sizeof(pr->value));
 		pr->reason = reason;
 		pr->pos = pos;
 	}
@@ -367,7 +368,7 @@ dmarc_parse_uri(const uint8_t *p, size_t n, struct dmarc_uri *u)
 
 	memset(u, 0, sizeof(*u));
 	u->scheme = DMARC_URI_OTHER;
-	taglist_sanitize(p, n, u->text, sizeof(u->text));
+	pt_sanitize(p, n, u->text, sizeof(u->text));
 	if (n == 0) {
 		u->reason = "empty URI";
 		return;
@@ -459,7 +460,7 @@ parse_urilist(struct dmarc_record *rec, const struct taglist_tag *t, struct dmar
 static enum dmarc_policy
 parse_policy(struct dmarc_record *rec, const struct taglist_tag *t, char *text, size_t textlen)
 {
-	taglist_sanitize(t->value, t->value_len, text, textlen);
+	pt_sanitize(t->value, t->value_len, text, textlen);
 	if (taglist_bytes_ieq(t->value, t->value_len, "none"))
 		return DMARC_POLICY_NONE;
 	if (taglist_bytes_ieq(t->value, t->value_len, "quarantine"))

@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "record/mtasts_parse.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define SEC_TXT		"RFC 8461 3.1"
 #define SEC_POLICY	"RFC 8461 3.2"
@@ -47,7 +48,7 @@ add_problem(struct mtasts_problem *probs, size_t *n, enum mtasts_psev sev, size_
 		p = &probs[*n];
 		p->sev = sev;
 		p->line = where;
-		taglist_sanitize(text, len, p->text, sizeof(p->text));
+		pt_sanitize(text, len, p->text, sizeof(p->text));
 		p->reason = reason;
 		p->section = section;
 	}
@@ -293,7 +294,7 @@ pol_field(struct mtasts_policy *out, size_t line, const uint8_t *k, size_t kn,
 		}
 		*seen |= 2u;
 		out->mode = mode_of(v, vn);
-		taglist_sanitize(v, vn, out->mode_text, sizeof(out->mode_text));
+		pt_sanitize(v, vn, out->mode_text, sizeof(out->mode_text));
 		if (out->mode == MTASTS_MODE_INVALID)
 			pol_problem(out, MTASTS_PSEV_ERROR, line, whole, wn,
 			    "mode must be enforce, testing or none", SEC_POLICY);

@@ -34,6 +34,7 @@
 
 #include "record/spf_parse.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define IP6_TEXT_MAX 45		/* "ffff:...:ffff:255.255.255.255" */
 
@@ -540,7 +541,7 @@ add_error(struct spf_record *rec, size_t offset, const uint8_t *p, size_t n, con
 	if (rec->nerrors < SPF_MAX_ERRORS) {
 		e = &rec->errors[rec->nerrors];
 		e->offset = offset;
-		taglist_sanitize(p, n, e->term, sizeof(e->term));
+		pt_sanitize(p, n, e->term, sizeof(e->term));
 		e->reason = reason;
 	}
 	rec->nerrors++;

@@ -272,12 +272,6 @@ taglist_find(const struct taglist *tl, const char *name)
 	return NULL;
 }
 
-/* Length of one byte once sanitized. */
-static size_t
-sanitized_len(uint8_t c)
-{
-	return (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
-}
 
 /* Classify a TXT string against a version tag (see taglist.h). */
 enum taglist_version_match
@@ -302,38 +296,4 @@ taglist_version_match(const void *data, size_t len, const char *exact, const cha
 		}
 	}
 	return TAGLIST_VERSION_OTHER;
-}
-
-/* Copy untrusted bytes as printable ASCII, ending in "..." when cut. */
-void
-taglist_sanitize(const void *data, size_t n, char *out, size_t outlen)
-{
-	const uint8_t *p = data;
-	size_t i, o = 0, total = 0, reserve;
-	char esc[5];
-
-	if (outlen == 0)
-		return;
-	if (p == NULL)
-		n = 0;
-	for (i = 0; i < n && total < outlen; i++)
-		total += sanitized_len(p[i]);
-	reserve = total < outlen ? 0 : 3;	/* everything fits, or room for "..." */
-	for (i = 0; i < n; i++) {
-		if (o + sanitized_len(p[i]) + reserve + 1 > outlen) {
-			if (o + 4 <= outlen) {
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
-			break;
-		}
-		if (sanitized_len(p[i]) == 1)
-			out[o++] = (char)p[i];
-		else {
-			(void)snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
-			memcpy(out + o, esc, 4);
-			o += 4;
-		}
-	}
-	out[o < outlen ? o : outlen - 1] = '\0';
 }

@@ -5,7 +5,6 @@
  *   taglist_parse()      bytes in (may hold NUL or any byte), tags out, errors with positions
  *   taglist_find()       the first tag of a name
  *   taglist_name_is()    compare a tag's name with a C string
- *   taglist_sanitize()   copy untrusted bytes into a short printable string for messages
  *
  * Grammar (RFC 6376 3.2):
  *   tag-list  = tag-spec *( ";" tag-spec ) [ ";" ]
@@ -100,11 +99,5 @@ enum taglist_version_match {
  */
 enum taglist_version_match taglist_version_match(const void *data, size_t len,
 						 const char *exact, const char *lookalike);
-
-/*
- * Copy n untrusted bytes into out (size outlen >= 8) as printable ASCII: other bytes
- * and "\" become \xHH; if it does not fit, the copy ends in "...". Always terminated.
- */
-void taglist_sanitize(const void *data, size_t n, char *out, size_t outlen);
 
 #endif

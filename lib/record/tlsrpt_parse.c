@@ -13,6 +13,7 @@
 
 #include "record/taglist.h"
 #include "record/tlsrpt_parse.h"
+#include "util/strbuf.h"
 
 /* ALPHA / DIGIT. */
 static bool
@@ -38,7 +39,7 @@ add_problem(struct tlsrpt_record *out, enum tlsrpt_psev sev, const void *text, s
 	if (out->nproblems < TLSRPT_MAX_PROBLEMS) {
 		p = &out->problems[out->nproblems];
 		p->sev = sev;
-		taglist_sanitize(text, len, p->text, sizeof(p->text));
+		pt_sanitize(text, len, p->text, sizeof(p->text));
 		p->reason = reason;
 	}
 	out->nproblems++;
@@ -143,7 +144,7 @@ parse_rua(const struct taglist_tag *t, struct tlsrpt_record *out)
 			out->nvalid++;
 		if (out->nuris < TLSRPT_MAX_URIS) {
 			u = &out->uris[out->nuris++];
-			taglist_sanitize(v + a, b - a, u->text, sizeof(u->text));
+			pt_sanitize(v + a, b - a, u->text, sizeof(u->text));
 			u->valid = why == NULL;
 			u->https = why == NULL && https;
 			u->reason = why;

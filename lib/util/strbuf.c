@@ -93,7 +93,14 @@ pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-/* Append bytes, masking anything outside printable ASCII as \xHH. */
+/* Length of one byte once sanitized: printable ASCII but the backslash stays, the rest is \xHH. */
+static size_t
+sanitized_len(uint8_t c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+}
+
+/* Append bytes, masking anything outside printable ASCII (and the backslash) as \xHH. */
 void
 pt_sb_append_sanitized(struct pt_sb *sb, const void *data, size_t n)
 {
@@ -101,11 +108,45 @@ pt_sb_append_sanitized(struct pt_sb *sb, const void *data, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+		if (sanitized_len(p[i]) == 1)
 			pt_sb_appendn(sb, (const char *)&p[i], 1);
 		else
 			pt_sb_printf(sb, "\\x%02x", p[i]);
 	}
+}
+
+/* Copy untrusted bytes as printable ASCII, ending in "..." when cut. */
+void
+pt_sanitize(const void *data, size_t n, char *out, size_t outlen)
+{
+	const uint8_t *p = data;
+	size_t i, o = 0, total = 0, reserve;
+	char esc[5];
+
+	if (outlen == 0)
+		return;
+	if (p == NULL)
+		n = 0;
+	for (i = 0; i < n && total < outlen; i++)
+		total += sanitized_len(p[i]);
+	reserve = total < outlen ? 0 : 3;	/* everything fits, or room for "..." */
+	for (i = 0; i < n; i++) {
+		if (o + sanitized_len(p[i]) + reserve + 1 > outlen) {
+			if (o + 4 <= outlen) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (sanitized_len(p[i]) == 1)
+			out[o++] = (char)p[i];
+		else {
+			(void)snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+			memcpy(out + o, esc, 4);
+			o += 4;
+		}
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
 }
 
 /* Whether s is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */

@@ -24,6 +24,12 @@ void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Append bytes with non-printable and non-ASCII bytes as \xHH (logs, reports). */
 void pt_sb_append_sanitized(struct pt_sb *sb, const void *data, size_t n);
+/*
+ * Copy n untrusted bytes into out (size outlen >= 8) as printable ASCII, by the same
+ * rule: other bytes and "\" become \xHH; if it does not fit, the copy ends in "...".
+ * Always terminated. For finding messages and log lines of fixed size.
+ */
+void pt_sanitize(const void *data, size_t n, char *out, size_t outlen);
 /* Append a JSON string literal, quotes included. */
 void pt_sb_append_json(struct pt_sb *sb, const char *s);
 /*

@@ -362,7 +362,7 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 
 /* A signature we judged ourselves, described from its tags. */
 static void
-judge_meta(const struct dkv_meta *m, struct dkim_verify_sig *out, const char *too_big)
+judge_meta(const struct dkim_sig_meta *m, struct dkim_verify_sig *out, const char *too_big)
 {
 	snprintf(out->domain, sizeof(out->domain), "%s", m->d);
 	snprintf(out->selector, sizeof(out->selector), "%s", m->s);
@@ -412,7 +412,7 @@ dkv_results(struct dkim_verify *v)
 	    n >= 0 && (unsigned)n == v->nfed;
 	for (i = 0; i < v->nfed; i++) {
 		struct dkim_verify_sig *out = &v->res.sigs[i];
-		const struct dkv_meta *m = &v->meta[i];
+		const struct dkim_sig_meta *m = &v->meta[i];
 
 		memset(out, 0, sizeof(*out));
 		if (v->too_big || !mapped || m->bad || m->dup[0] != '\0')
@@ -505,7 +505,7 @@ dkim_verify_new(struct dkim_verify_lib *lib, const char *jobid)
 	v->lib = lib;
 	/*
 	 * Not cleared (about 9 KB, every message): each entry is written in full when it
-	 * is taken into use (dkv_scan_signature, dkv_key_slot, dkv_results) and only
+	 * is taken into use (dkim_sig_scan, dkv_key_slot, dkv_results) and only
 	 * entries below nfed and nkeys are read. max <= DKIM_VERIFY_MAX_SIGNATURES.
 	 */
 	v->meta = malloc(max * sizeof(*v->meta));
@@ -642,7 +642,7 @@ name_is(const char *name, size_t len, const char *want)
 
 /* One header field with lengths (no NUL inside); see dkim_verify_header(). */
 int
-dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *value,
+dkim_verify_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *value,
 	     size_t vlen)
 {
 	bool is_sig;
@@ -711,9 +711,9 @@ dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *v
 	st = dkim_header(v->dkim, (u_char *)field, o);
 	free(field);
 	if (is_sig) {
-		struct dkv_meta *m = &v->meta[v->nfed++];
+		struct dkim_sig_meta *m = &v->meta[v->nfed++];
 
-		dkv_scan_signature(value, vlen, m);
+		dkim_sig_scan(value, vlen, m);
 		m->bad = st != DKIM_STAT_OK;
 	}
 	return st == DKIM_STAT_OK ? 0 : -1;
@@ -725,7 +725,7 @@ dkim_verify_header(struct dkim_verify *v, const char *name, const char *value)
 {
 	if (name == NULL || value == NULL)
 		return -1;
-	return dkv_header_n(v, name, strlen(name), value, strlen(value));
+	return dkim_verify_header_n(v, name, strlen(name), value, strlen(value));
 }
 
 /* End of header: libopendkim parses the signatures and fetches their keys. */

@@ -38,12 +38,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "record/dkim_sig.h"
 #include "dns/dns.h"
 #include "posture.h"
 
 #define DKIM_VERIFY_MAX_SIGNATURES	100	/* ceiling of max_signatures */
 #define DKIM_VERIFY_MAX_HEADER_BYTES	(1024 * 1024)	/* header block verified at most */
-#define DKIM_VERIFY_B_PREFIX		8	/* characters of b= reported (header.b) */
+#define DKIM_VERIFY_B_PREFIX		DKIM_SIG_B_PREFIX	/* characters of b= reported (header.b) */
 
 /* RFC 8601 2.7.1 result words. */
 enum dkim_verify_word {
@@ -128,6 +129,9 @@ void dkim_verify_free(struct dkim_verify *v);
  * after the header ended, over DKIM_VERIFY_MAX_HEADER_BYTES): the caller goes on.
  */
 int dkim_verify_header(struct dkim_verify *v, const char *name, const char *value);
+/* The same with lengths: name and value need not be NUL-terminated (no NUL inside). */
+int dkim_verify_header_n(struct dkim_verify *v, const char *name, size_t nlen,
+			 const char *value, size_t vlen);
 /* End of header; key lookups happen here. Returns 0, or -1 (eom reports why). */
 int dkim_verify_eoh(struct dkim_verify *v);
 /* A body chunk (CRLF line ends). Returns 0, or -1 when it was not taken. */

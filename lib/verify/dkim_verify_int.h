@@ -1,11 +1,9 @@
 /*
  * dkim_verify_int.h - inside DKIM verification: dkim_verify.c (libopendkim, the only
- * file that includes it), dkim_verify_keys.c (key lookups), dkim_verify_msg.c (our own
- * reading of DKIM-Signature tags and of whole messages). Not installed.
+ * file that includes it) and dkim_verify_keys.c (key lookups); the tags we read
+ * ourselves come from record/dkim_sig.c. Not installed.
  *
  *   struct dkim_verify      one message: state, our tag readings, its key lookups
- *   dkv_scan_signature()    the tags we report or judge ourselves, from the raw value
- *   dkv_header_n()          dkim_verify_header() with lengths
  *   dkv_key_name() _slot() dkv_keys_fetch() dkv_key_settle()   the keys of a message
  *   dkv_parsed_clear()      forget the parsed key records the library remembers
  *
@@ -30,17 +28,6 @@
 
 struct dkim_lib;
 struct dkim;
-
-/* What we read ourselves from one DKIM-Signature value. */
-struct dkv_meta {
-	bool bad;		/* libopendkim refused the tag list */
-	char dup[8];		/* a tag name seen twice (RFC 6376 3.2), sanitized, or "" */
-	bool body_length;	/* l= present */
-	bool from_signed;	/* h= lists From */
-	char b[DKIM_VERIFY_B_PREFIX + 1];	/* first characters of b=, FWS removed */
-	/* For malformed signatures, which libopendkim does not describe: */
-	char d[254], s[254], a[32];
-};
 
 #define DKV_PARSED_SLOTS	64	/* key records whose parse is remembered */
 
@@ -106,25 +93,13 @@ struct dkim_verify {
 	bool too_big, oom;
 	unsigned nfed;			/* DKIM-Signature fields fed as such (<= cap) */
 	bool mapped;			/* libopendkim's list matches meta[] one to one */
-	struct dkv_meta *meta;		/* owned: cap entries, in header order */
+	struct dkim_sig_meta *meta;	/* owned: cap entries, in header order */
 	struct dkv_key *keys;		/* owned: cap entries */
 	size_t nkeys;
 	uint64_t deadline_ms;		/* for all key lookups; 0 before the first */
 	int eoh_status;			/* DKIM_STAT of dkim_eoh() */
 	struct dkim_verify_results res;	/* res.sigs owned: cap entries */
 };
-
-/*
- * Read len bytes of a DKIM-Signature value (RFC 6376 3.2 tag list, 3.5 tags) into m
- * (fully overwritten, bad left false). Any bytes; values copied sanitized (printable
- * ASCII, others as '?'), cut to the field sizes. Tag names compare case-insensitively,
- * as libopendkim does, so "d=" and "D=" count as a duplicate.
- */
-void dkv_scan_signature(const char *value, size_t len, struct dkv_meta *m);
-
-/* dkim_verify_header() for a name and a value given with lengths; no NUL inside. */
-int dkv_header_n(struct dkim_verify *v, const char *name, size_t nlen, const char *value,
-		 size_t vlen);
 
 /* "<s>._domainkey.<d>" in lower case into out; -1 when it is no DNS name to ask. */
 int dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen);

@@ -17,7 +17,6 @@
  * stops at the lookup limit (depth <= 11); out of memory gives temperror; reasons
  * are sanitized before they reach the outcome.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,7 @@
 
 #include "verify/spf_eval_int.h"
 #include "check/spf_walk.h"
-#include "record/taglist.h"
+#include "util/strbuf.h"
 
 /* Internal results: enum spf_result, plus "an answer is missing". */
 enum verdict { V_NONE, V_NEUTRAL, V_PASS, V_FAIL, V_SOFTFAIL, V_TEMPERROR, V_PERMERROR,
@@ -40,19 +39,6 @@ spf_result_name(enum spf_result r)
 	    "temperror", "permerror" };
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
-}
-
-/* Record why the evaluation ends (the first reason wins unless force). */
-void
-spf_run_reason(struct spf_run *r, bool force, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->reason[0] != '\0' && !force)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
-	va_end(ap);
 }
 
 /* ---- mechanisms (RFC 7208 5) ---- */
@@ -420,7 +406,7 @@ check_host(struct spf_run *r, const char *domain, unsigned depth, char *mech, si
 	bool multi = false;
 	enum verdict v;
 
-	taglist_sanitize((const uint8_t *)domain, len, shown, sizeof(shown));
+	pt_sanitize((const uint8_t *)domain, len, shown, sizeof(shown));
 	if (depth > DEPTH_MAX) {
 		spf_run_reason(r, false, "records nested too deep (RFC 7208 4.6.4)");
 		return V_PERMERROR;
@@ -603,7 +589,7 @@ spf_check_host(struct eval_ctx *ctx, const struct spf_request *req, struct spf_o
 	}
 	out->result = (enum spf_result)v;
 	if (v == V_PERMERROR || v == V_TEMPERROR || v == V_NONE)
-		taglist_sanitize((const uint8_t *)r->reason, strlen(r->reason), out->reason,
+		pt_sanitize((const uint8_t *)r->reason, strlen(r->reason), out->reason,
 		    sizeof(out->reason));
 	out->lookups = r->lookups > LOOKUP_MAX ? LOOKUP_MAX + 1 : r->lookups;
 	out->voids = r->voids;

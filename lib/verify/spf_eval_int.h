@@ -3,7 +3,8 @@
  * anything else (spf_eval.h is).
  *
  *   spf_eval.c         check_host() (RFC 7208 4), the mechanisms (5), the entry point
- *   spf_eval_macro.c   names, answers, macro expansion (7) and the %{p} names
+ *   spf_eval_macro.c   names, answers, macro expansion (7), the %{p} names and the
+ *                      run's reason: what spf_eval.c builds on (it uses nothing of it)
  *
  * A struct spf_run is one call of spf_check_host(): the client, the macro values, the
  * counts of RFC 7208 4.6.4 and the %{p} names; it lives on the heap for that call only.

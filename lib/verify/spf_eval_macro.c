@@ -5,6 +5,7 @@
  *   spf_name_form()     a name as asked: validated, lower case (RFC 1035 2.3.4)
  *   spf_expand_spec()   a domain-spec expanded into a name, 7.3 truncation included
  *   spf_p_names()       the validated names of the client, once per run
+ *   spf_run_reason()    why a run ends, for the result's reason
  *
  * What can go wrong: macro values come from the message (local-part, HELO) and from
  * DNS (%{p}); an expansion may be far longer than a name. Every expansion goes through
@@ -12,6 +13,7 @@
  * is all 7.3 truncation can keep; every result is checked by spf_name_form() before
  * anyone asks it. Macro values are at most SPF_EVAL_VALUE_MAX bytes (the caller cuts).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,19 @@
 #define XBUF_KEEP	512
 
 /* ---- names and answers ---- */
+
+/* Record why the evaluation ends (the first reason wins unless force). */
+void
+spf_run_reason(struct spf_run *r, bool force, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->reason[0] != '\0' && !force)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
 
 /*
  * The query form of len bytes: one trailing dot dropped, 1-253 octets, labels of 1-63

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_int.h"
 #include "record/mail_addr.h"
 #include "verify/verify.h"
 #include "util/strbuf.h"
@@ -109,10 +108,10 @@ dmarc_inputs(struct verify_run *run)
 	run->want_dmarc = true;
 }
 
-/* Verify SPF and DMARC. */
+/* Verify SPF and DMARC in a context that make_ctx gives. */
 int
-posture_verify(struct posture_engine *eng, const struct verify_in *in,
-	       struct verify_out *out, unsigned timeout_ms)
+verify_spf_dmarc(const struct verify_in *in, struct verify_out *out,
+	       verify_ctx_fn make_ctx, void *arg)
 {
 	struct verify_run *run;
 	struct eval_ctx *ctx;
@@ -130,8 +129,8 @@ posture_verify(struct posture_engine *eng, const struct verify_in *in,
 		free(run);
 		return 0;
 	}
-	ctx = engine_eval_ctx(eng, in->from_domain ? in->from_domain : out->spf_domain,
-	    VERIFY_MAX_QUERIES, timeout_ms);
+	ctx = make_ctx(arg, in->from_domain ? in->from_domain : out->spf_domain,
+	    VERIFY_MAX_QUERIES);
 	if (ctx == NULL) {
 		free(run);
 		return -1;

@@ -3,7 +3,8 @@
  * results (from dkim_verify.c), DMARC on top of both; and the Authentication-Results
  * header value (RFC 8601) that says so.
  *
- *   posture_verify()          SPF and DMARC through the engine's resolver and cache
+ *   verify_spf_dmarc()        SPF and DMARC in an evaluation context the caller makes
+ *   posture_verify()          the same through the engine's resolver and cache (engine.c)
  *   posture_authres_value()   "authserv-id; spf=... smtp.mailfrom=...; dkim=...; dmarc=..."
  *
  * SPF is our own evaluator (spf_eval.c), not libspf2 (DESIGN.md: it aborts on internal
@@ -44,7 +45,22 @@ struct verify_out {
 	const char *dmarc_skip;		/* static: why DMARC was not evaluated, or NULL */
 };
 
-/* Verify SPF and DMARC within timeout_ms (0: the engine's EvaluationTimeout). */
+/*
+ * Make the evaluation context one message's lookups run in: domain names it (the
+ * author's, else the SPF identity's), max_queries bounds it. NULL on OOM. The caller
+ * of verify_spf_dmarc() owns what arg points to; verify_spf_dmarc() frees the context.
+ */
+typedef struct eval_ctx *(*verify_ctx_fn)(void *arg, const char *domain,
+					   unsigned max_queries);
+
+/* Verify SPF and DMARC in a context from make_ctx. 0, or -1 on OOM. */
+int verify_spf_dmarc(const struct verify_in *in, struct verify_out *out,
+		   verify_ctx_fn make_ctx, void *arg);
+
+/*
+ * Verify SPF and DMARC within timeout_ms (0: the engine's EvaluationTimeout), on the
+ * engine's resolver and cache (engine.c: the engine wires verify_spf_dmarc() to itself).
+ */
 int posture_verify(struct posture_engine *eng, const struct verify_in *in,
 		   struct verify_out *out, unsigned timeout_ms);
 

@@ -16,6 +16,7 @@
 
 #include "record/dmarc_parse.h"
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -118,7 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require_printable(u.host, sizeof(u.host));
 	if (u.valid && !u.host_is_ip)
 		require(u.host[0] != '\0' && strlen(u.host) <= 253);
-	taglist_sanitize(data, size, out, sizeof(out));
+	pt_sanitize(data, size, out, sizeof(out));
 	require_printable(out, sizeof(out));
 	return 0;
 }

@@ -426,7 +426,7 @@ test_table(void **state)
 static const char *
 fact_of(struct eval_ctx *ctx, char *out, size_t outlen)
 {
-	struct posture_eval *ev = eval_run_all(ctx);
+	struct posture_eval *ev = check_run_all(ctx);
 
 	assert_non_null(ev);
 	snprintf(out, outlen, "%s", ev->family[PF_DKIM].fact);

@@ -688,7 +688,7 @@ test_fact_names_the_policy(void **state)
 		nx_walk(ctx, facts[i].domain);
 		if (facts[i].record)
 			rec(ctx, facts[i].record_at, facts[i].record);
-		ev = eval_run_all(ctx);
+		ev = check_run_all(ctx);
 		assert_non_null(ev);
 		assert_string_equal(ev->family[PF_DMARC].fact, facts[i].fact);
 		posture_eval_free(ev);

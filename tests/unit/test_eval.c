@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
+#include "check/checks.h"
 #include "eval/eval.h"
 
 static const struct eval_limits limits = { 100, 5000 };
@@ -238,7 +239,7 @@ test_eval_run_all_without_resolver_ends(void **state)
 	struct posture_eval *ev;
 
 	(void)state;
-	ev = eval_run_all(ctx);
+	ev = check_run_all(ctx);
 	assert_non_null(ev);
 	assert_int_equal(ev->family[PF_MX].result, PR_TEMPERROR);
 	assert_int_equal(ev->family[PF_DMARC].result, PR_TEMPERROR);

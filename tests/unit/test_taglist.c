@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "record/taglist.h"
+#include "util/strbuf.h"
 
 #define NOERR ((int)-1)
 
@@ -216,14 +217,14 @@ test_sanitize_masks_and_cuts(void **state)
 	char out[16];
 
 	(void)state;
-	taglist_sanitize("a\x01\\b\xff", 5, out, sizeof(out));
+	pt_sanitize("a\x01\\b\xff", 5, out, sizeof(out));
 	assert_string_equal(out, "a\\x01\\x5cb\\xff");
-	taglist_sanitize("abcdefghijklmnopqrstuvwxyz", 26, out, sizeof(out));
+	pt_sanitize("abcdefghijklmnopqrstuvwxyz", 26, out, sizeof(out));
 	assert_string_equal(out, "abcdefghijkl...");
 	assert_true(strlen(out) < sizeof(out));
-	taglist_sanitize("abcdefghijklmno", 15, out, sizeof(out));
+	pt_sanitize("abcdefghijklmno", 15, out, sizeof(out));
 	assert_string_equal(out, "abcdefghijklmno");
-	taglist_sanitize(NULL, 0, out, sizeof(out));
+	pt_sanitize(NULL, 0, out, sizeof(out));
 	assert_string_equal(out, "");
 }
 
