@@ -30,6 +30,8 @@ PACKAGES=(
 	libcurl4-openssl-dev	# MTA-STS and BIMI fetches
 	libxml2-dev zlib1g-dev	# BIMI: the SVG profile check, gzip'd logos
 	nginx	# the HTTPS test server (tests/integration/https.sh)
+	liblmdb-dev	# posture memory: the embedded store (StateDirectory)
+	libhiredis-dev redis-server	# posture memory shared by a fleet; tests run their own redis-server
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )
 
@@ -40,7 +42,7 @@ fi
 
 # The packages with a system service the tests must not start: those not yet installed.
 new_services=()
-for pkg in nsd postfix nginx opendkim; do
+for pkg in nsd postfix nginx opendkim redis-server; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		new_services+=("$pkg")
 	fi

@@ -14,7 +14,7 @@ set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 99
 
-LAYERS="util dns net record cache eval check verify report"
+LAYERS="util dns net record cache store eval check verify report"
 PUBLIC="posture.h codes.h"
 # What the programs use beyond posture.h: the evaluation pool, the message verifier and
 # its inputs, the parsers the milter feeds header by header, and the small utilities.

@@ -1,0 +1,70 @@
+/*
+ * store.h - posture memory: what the milter learns, kept beyond one process and
+ * shared by the MX hosts of a site.
+ *
+ *   store_new() store_free()            a chain of backends (LMDB first, then Redis)
+ *   store_get() store_put()             one value by key, through the chain
+ *   store_lock() store_unlock()         fleet-wide single flight (Redis SET NX PX)
+ *   store_key()                         "<prefix>:<schema>:<kind>:<domain>[:<extra>]"
+ *
+ * Backends (struct store_backend): LMDB (store_lmdb.c, the embedded default) and
+ * Redis (store_redis.c, for fleets). What they hold is opaque bytes with an absolute
+ * expiry; the encodings live in store_codec.c, and every value read back is untrusted
+ * input (bounded parse, fuzzed): a value that does not decode is logged and ignored,
+ * never trusted.
+ *
+ * Kinds of values (store_codec.h): posture snapshots (kind "posture", one per domain,
+ * expiring with the snapshot's clamped lifetime), learned DKIM selectors (kind "sel",
+ * one list per domain, each selector with its last-seen time, kept for their own
+ * retention) and record history (kind "hist", one per domain: every record's versions
+ * with first and last seen).
+ *
+ * Failure: a backend that fails (full map, corrupt file, Redis down, slow or talking
+ * garbage) says so once in the log (and once when it recovers) and the caller goes on
+ * as if the value were absent. Nothing here blocks longer than the deadline given.
+ * Nothing here exits or aborts.
+ */
+#ifndef POSTURE_STORE_H
+#define POSTURE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA 1			/* in every key: a new layout is a new key space */
+#define STORE_KEY_MAX 600		/* prefix, schema, kind, domain (253), extra */
+#define STORE_VALUE_MAX (1024 * 1024)	/* larger values are neither written nor read */
+
+enum store_status {
+	STORE_FOUND = 1,		/* *val holds a value (the caller frees it) */
+	STORE_ABSENT = 0,		/* no such key, or expired */
+	STORE_FAILED = -1		/* the backend failed or the deadline passed */
+};
+
+/* Log sink for outages and recoveries; the daemon passes its logger. */
+typedef void (*store_log_fn)(void *arg, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * One backend. get/put/del/lock/unlock may be NULL where a backend has no such
+ * operation (LMDB has no lock: one host needs none beyond the in-process cache).
+ * Times: expire_s is absolute wall-clock seconds (0: none); deadline_ms is on
+ * dns_now_ms()'s monotonic clock (0: the backend's own timeout).
+ */
+struct store_backend {
+	const char *name;		/* "lmdb", "redis": for logs and metrics */
+	enum store_status (*get)(struct store_backend *b, const char *key,
+				 uint8_t **val, size_t *len, uint64_t deadline_ms);
+	/* 0 queued or written, -1 failed (never blocks a message: writers may queue). */
+	int (*put)(struct store_backend *b, const char *key, const uint8_t *val,
+		   size_t len, uint64_t expire_s);
+	int (*del)(struct store_backend *b, const char *key);
+	/* 1 taken, 0 held by another, -1 failed. token identifies this holder. */
+	int (*lock)(struct store_backend *b, const char *key, const char *token,
+		    unsigned ttl_ms, uint64_t deadline_ms);
+	/* Release only when the lock still holds token (compare-and-delete). */
+	int (*unlock)(struct store_backend *b, const char *key, const char *token);
+	void (*free)(struct store_backend *b);
+};
+
+#endif
