@@ -250,5 +250,10 @@ int cache_posture_learn_selector(struct cache *c, const char *domain, const char
 /* Copy up to max learned selectors into out; returns how many. */
 size_t cache_posture_selectors(struct cache *c, const char *domain,
 			       char out[][CACHE_SELECTOR_MAX + 1], size_t max);
+/*
+ * The one rule for a learned selector (posture memory uses it too): 1..CACHE_SELECTOR_MAX
+ * of letters, digits, '-', '_' and '.', written lower-cased into buf. Its length, or 0.
+ */
+size_t cache_selector_key(const char *sel, char buf[CACHE_SELECTOR_MAX + 1]);
 
 #endif

@@ -558,8 +558,8 @@ cache_posture_put(struct cache *c, const char *domain, struct cache_snapshot *sn
 /* ---- learned selectors ---- */
 
 /* Case-fold a selector into buf: 1..CACHE_SELECTOR_MAX of [a-z0-9-_.]; else 0. */
-static size_t
-selector_key(const char *sel, char buf[CACHE_SELECTOR_MAX + 1])
+size_t
+cache_selector_key(const char *sel, char buf[CACHE_SELECTOR_MAX + 1])
 {
 	size_t len = sel != NULL ? strnlen(sel, CACHE_SELECTOR_MAX + 1) : 0, i;
 
@@ -595,7 +595,7 @@ cache_posture_learn_selector(struct cache *c, const char *domain, const char *se
 	int rc = -1;
 
 	klen = cache_name_key(domain, key, sizeof(key), CACHE_DOMAIN_MAX);
-	if (klen == 0 || selector_key(sel, sk) == 0)
+	if (klen == 0 || cache_selector_key(sel, sk) == 0)
 		return -1;
 	h = lru_hash(t, key, klen);
 	s = lru_shard_of(t, h);

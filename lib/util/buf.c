@@ -68,6 +68,22 @@ pt_buf_u32(struct pt_buf *b, uint32_t *out)
 	return 0;
 }
 
+/* Read a big-endian 64-bit integer. */
+int
+pt_buf_u64(struct pt_buf *b, uint64_t *out)
+{
+	const uint8_t *p;
+	uint64_t v = 0;
+	size_t i;
+
+	if (pt_buf_take(b, 8, &p) < 0)
+		return -1;
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	*out = v;
+	return 0;
+}
+
 /* Copy n bytes out. */
 int
 pt_buf_bytes(struct pt_buf *b, void *out, size_t n)

@@ -20,10 +20,11 @@ struct pt_buf {
 void pt_buf_init(struct pt_buf *b, const void *data, size_t len);
 /* Bytes left to read. */
 size_t pt_buf_remaining(const struct pt_buf *b);
-/* Read a byte, a big-endian 16- or 32-bit integer, or n bytes. */
+/* Read a byte, a big-endian 16-, 32- or 64-bit integer, or n bytes. */
 int pt_buf_u8(struct pt_buf *b, uint8_t *out);
 int pt_buf_u16(struct pt_buf *b, uint16_t *out);
 int pt_buf_u32(struct pt_buf *b, uint32_t *out);
+int pt_buf_u64(struct pt_buf *b, uint64_t *out);
 int pt_buf_bytes(struct pt_buf *b, void *out, size_t n);
 /* Look at the next byte without consuming it. */
 int pt_buf_peek(const struct pt_buf *b, uint8_t *out);
