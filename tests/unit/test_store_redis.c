@@ -7,8 +7,8 @@
  * exports REDIS_PORT and REDIS_BIN (exit 77, skip, when redis-server is missing and CI
  * is not set). Tests that kill, freeze, restart or password-protect a server start
  * their own with REDIS_BIN on a free port. Fake servers are threads of this program
- * that answer garbage: "+OK" forever, binary junk, a huge bulk length, a value one
- * byte over STORE_VALUE_MAX, an integer where a value belongs, an array bomb, silence,
+ * that answer garbage: "+OK" forever, binary junk, a huge bulk length (and one that
+ * overflows a signed 64-bit length plus 2), a value one byte over STORE_VALUE_MAX, an integer where a value belongs, an array bomb, silence,
  * or an immediate close.
  *
  * What is pinned down: configurations refused and accepted, opening with Redis down;
@@ -275,8 +275,8 @@ get_status(struct store_backend *b, const char *key, uint64_t deadline_ms)
 /* ---- fake servers ---- */
 
 enum fake_mode {
-	FAKE_OK_FOREVER, FAKE_JUNK, FAKE_HUGE_BULK, FAKE_OVERSIZE, FAKE_WRONG_TYPE,
-	FAKE_ARRAY_BOMB, FAKE_SILENT, FAKE_CLOSE
+	FAKE_OK_FOREVER, FAKE_JUNK, FAKE_HUGE_BULK, FAKE_OVERFLOW_BULK, FAKE_OVERSIZE,
+	FAKE_WRONG_TYPE, FAKE_ARRAY_BOMB, FAKE_SILENT, FAKE_CLOSE
 };
 
 struct fake {
@@ -301,9 +301,12 @@ fake_chunk(struct fake *f, char *buf, size_t cap, bool first)
 			memcpy(buf + i, "+OK\r\n", 5);
 		return i;
 	case FAKE_HUGE_BULK:
+	case FAKE_OVERFLOW_BULK:
 	case FAKE_OVERSIZE:
 		if (first)
-			return (size_t)snprintf(buf, cap, "$%s\r\n", f->mode == FAKE_HUGE_BULK ?
+			return (size_t)snprintf(buf, cap, "$%s\r\n",
+						f->mode == FAKE_HUGE_BULK ? "999999999999" :
+						f->mode == FAKE_OVERFLOW_BULK ?
 						"9223372036854775807" : "1048577");
 		/* fall through */
 	case FAKE_JUNK:
@@ -769,8 +772,8 @@ static void
 test_garbage_fails_open_with_bounded_reading(void **state)
 {
 	static const enum fake_mode modes[] = {
-		FAKE_OK_FOREVER, FAKE_JUNK, FAKE_HUGE_BULK, FAKE_OVERSIZE, FAKE_WRONG_TYPE,
-		FAKE_ARRAY_BOMB,
+		FAKE_OK_FOREVER, FAKE_JUNK, FAKE_HUGE_BULK, FAKE_OVERFLOW_BULK, FAKE_OVERSIZE,
+		FAKE_WRONG_TYPE, FAKE_ARRAY_BOMB,
 	};
 	struct fake f;
 	struct store_backend *b;
