@@ -3,9 +3,10 @@
  * shared by the MX hosts of a site.
  *
  *   store_new() store_free()            a chain of backends (LMDB first, then Redis)
- *   store_get() store_put()             one value by key, through the chain
- *   store_lock() store_unlock()         fleet-wide single flight (Redis SET NX PX)
- *   store_key()                         "<prefix>:<schema>:<kind>:<domain>[:<extra>]"
+ *   store_get() store_put()             one value by key, through the chain (store.c)
+ *   store_key()                         "<prefix>:<schema>:<kind>:<domain>"
+ *   lock/unlock                         fleet-wide single flight (Redis SET NX PX): a
+ *                                       backend operation, not used by the chain yet
  *
  * Backends (struct store_backend): LMDB (store_lmdb.c, the embedded default) and
  * Redis (store_redis.c, for fleets). What they hold is opaque bytes with an absolute
@@ -66,5 +67,49 @@ struct store_backend {
 	int (*unlock)(struct store_backend *b, const char *key, const char *token);
 	void (*free)(struct store_backend *b);
 };
+
+/* ---- the chain (store.c) ---- */
+
+#define STORE_CHAIN_MAX 2		/* the local backend (LMDB), then the shared one (Redis) */
+
+struct store;
+
+/*
+ * A chain of up to STORE_CHAIN_MAX backends, nearest first; NULL entries are skipped.
+ * The chain owns them from this call on (also when it fails: they are freed). NULL
+ * when out of memory or no backend is given. now_s is the wall clock (NULL: time()).
+ */
+struct store *store_new(struct store_backend *const *backends, size_t n,
+			uint64_t (*now_s)(void *arg), void *now_arg);
+/* Free every backend (LMDB commits what is queued first). NULL is a no-op. */
+void store_free(struct store *s);
+
+/*
+ * Write "<prefix>:<STORE_SCHEMA>:<kind>:<domain>" into out. 0, or -1 (out emptied)
+ * when it does not fit in outlen or STORE_KEY_MAX, or a part is empty or holds a byte
+ * that is not printable ASCII or is a space or ':' (the domain: a normalized name).
+ */
+int store_key(char *out, size_t outlen, const char *prefix, const char *kind,
+	      const char *domain);
+
+/*
+ * Read key through the chain, nearest backend first; the first STORE_FOUND wins
+ * (*val malloc()ed, the caller frees). A value found only in a farther backend is also
+ * put into the nearer ones, to expire copy_ttl_s from now (0: not copied): a Redis
+ * GET does not say when the value expires, so the caller gives the longest lifetime
+ * the value can have, and its decoder still checks the expiry written inside. A
+ * backend that fails is skipped: STORE_FAILED only when every backend failed, else
+ * STORE_ABSENT. deadline_ms: dns_now_ms() clock, as for the backends (0: theirs).
+ */
+enum store_status store_get(struct store *s, const char *key, uint8_t **val, size_t *len,
+			    uint64_t deadline_ms, uint32_t copy_ttl_s);
+
+/* Put into every backend (LMDB queues; Redis writes, bounded by its timeout). 0 when
+ * every backend took it, -1 when one failed or refused (the others still have it). */
+int store_put(struct store *s, const char *key, const uint8_t *val, size_t len,
+	      uint64_t expire_s);
+
+/* The chain's wall clock, seconds. */
+uint64_t store_now_s(const struct store *s);
 
 #endif

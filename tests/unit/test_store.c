@@ -1,0 +1,352 @@
+/*
+ * test_store.c - posture memory's chain of backends (lib/store/store.c).
+ *
+ * The local backend is a real LMDB environment in a mkdtemp() directory (removed
+ * after); the far one is an in-memory fake that counts its calls and can be told to
+ * fail, standing in for Redis (whose own tests are test_store_redis). Covered: the key
+ * format and what it refuses, the nearer backend answering first, a far hit copied
+ * into LMDB (and not when copy_ttl_s is 0), puts reaching every backend, a failing far
+ * backend read as absent while LMDB answers, STORE_FAILED only when all fail.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "store/store_lmdb.h"
+
+static char tmpdir[64];
+
+/* An in-memory backend: one slot per key, a switch to fail, call counters. */
+#define FAKE_SLOTS 8
+struct fake {
+	struct store_backend b;		/* first: the backend pointer is the fake */
+	char key[FAKE_SLOTS][STORE_KEY_MAX + 1];
+	uint8_t val[FAKE_SLOTS][64];
+	size_t len[FAKE_SLOTS];
+	uint64_t expire[FAKE_SLOTS];
+	unsigned gets, puts;
+	int failing;
+	int *freed;			/* set to 1 by free */
+};
+
+/* The fake's slot for key, or -1. */
+static int
+fake_find(struct fake *f, const char *key)
+{
+	int i;
+
+	for (i = 0; i < FAKE_SLOTS; i++)
+		if (strcmp(f->key[i], key) == 0)
+			return i;
+	return -1;
+}
+
+/* get: a copy of the slot's bytes. */
+static enum store_status
+fake_get(struct store_backend *b, const char *key, uint8_t **val, size_t *len,
+	 uint64_t deadline_ms)
+{
+	struct fake *f = (struct fake *)b;
+	int i;
+
+	(void)deadline_ms;
+	f->gets++;
+	if (f->failing)
+		return STORE_FAILED;
+	if ((i = fake_find(f, key)) < 0)
+		return STORE_ABSENT;
+	*val = malloc(f->len[i] ? f->len[i] : 1);
+	if (*val == NULL)
+		return STORE_FAILED;
+	memcpy(*val, f->val[i], f->len[i]);
+	*len = f->len[i];
+	return STORE_FOUND;
+}
+
+/* put: into the key's slot or the first free one. */
+static int
+fake_put(struct store_backend *b, const char *key, const uint8_t *val, size_t len,
+	 uint64_t expire_s)
+{
+	struct fake *f = (struct fake *)b;
+	int i;
+
+	f->puts++;
+	if (f->failing || len > sizeof(f->val[0]))
+		return -1;
+	if ((i = fake_find(f, key)) < 0 && (i = fake_find(f, "")) < 0)
+		return -1;
+	snprintf(f->key[i], sizeof(f->key[i]), "%s", key);
+	memcpy(f->val[i], val, len);
+	f->len[i] = len;
+	f->expire[i] = expire_s;
+	return 0;
+}
+
+/* free: note it; the test owns the memory. */
+static void
+fake_free(struct store_backend *b)
+{
+	struct fake *f = (struct fake *)b;
+
+	if (f->freed)
+		*f->freed = 1;
+}
+
+/* A zeroed fake with its operations. */
+static void
+fake_init(struct fake *f, int *freed)
+{
+	memset(f, 0, sizeof(*f));
+	f->b.name = "fake";
+	f->b.get = fake_get;
+	f->b.put = fake_put;
+	f->b.free = fake_free;
+	f->freed = freed;
+}
+
+/* A fresh directory per test. */
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/test_store.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+/* Remove the directory and its files. */
+static int
+teardown_dir(void **state)
+{
+	char path[320];
+	struct dirent *e;
+	DIR *d;
+
+	(void)state;
+	if ((d = opendir(tmpdir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* An LMDB backend in tmpdir. */
+static struct store_backend *
+lmdb_open(void)
+{
+	struct store_lmdb_config cfg;
+	struct store_backend *b;
+	char err[256];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir = tmpdir;
+	cfg.map_size = 4 << 20;
+	b = store_lmdb_open(&cfg, err, sizeof(err));
+	if (b == NULL)
+		fail_msg("store_lmdb_open: %s", err);
+	return b;
+}
+
+/* Whether b holds key with the bytes want. */
+static int
+holds(struct store_backend *b, const char *key, const char *want)
+{
+	uint8_t *v = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (b->get(b, key, &v, &len, 0) != STORE_FOUND)
+		return 0;
+	ok = len == strlen(want) && memcmp(v, want, len) == 0;
+	free(v);
+	return ok;
+}
+
+static void
+test_key_is_prefix_schema_kind_domain(void **state)
+{
+	char key[STORE_KEY_MAX + 1], small[12], longdom[700], big[1024];
+	char want[64];
+
+	(void)state;
+	assert_int_equal(store_key(key, sizeof(key), "pm", "posture", "good.test"), 0);
+	snprintf(want, sizeof(want), "pm:%d:posture:good.test", STORE_SCHEMA);
+	assert_string_equal(key, want);
+	/* Too small a buffer, empty parts, separators or spaces inside a part. */
+	assert_int_equal(store_key(small, sizeof(small), "pm", "posture", "good.test"), -1);
+	assert_string_equal(small, "");
+	assert_int_equal(store_key(key, sizeof(key), "", "posture", "good.test"), -1);
+	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "a:b.test"), -1);
+	assert_int_equal(store_key(key, sizeof(key), "p m", "sel", "good.test"), -1);
+	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "bad\x01.test"), -1);
+	/* Longer than STORE_KEY_MAX even with a buffer that would hold it. */
+	memset(longdom, 'a', sizeof(longdom) - 1);
+	longdom[sizeof(longdom) - 1] = '\0';
+	assert_int_equal(store_key(big, sizeof(big), "pm", "sel", longdom), -1);
+}
+
+static void
+test_nearer_backend_answers_first(void **state)
+{
+	struct store_backend *chain[2];
+	struct fake far;
+	struct store *s;
+	uint8_t *v = NULL;
+	size_t len = 0;
+
+	(void)state;
+	fake_init(&far, NULL);
+	chain[0] = lmdb_open();
+	chain[1] = &far.b;
+	s = store_new(chain, 2, NULL, NULL);
+	assert_non_null(s);
+	assert_int_equal(store_put(s, "pm:1:posture:a.test", (const uint8_t *)"near", 4,
+	    store_now_s(s) + 600), 0);
+	assert_int_equal(store_lmdb_flush(chain[0]), 0);
+	/* The far one disagrees: the nearer wins and the far one is not asked. */
+	snprintf(far.key[0], sizeof(far.key[0]), "pm:1:posture:a.test");
+	memcpy(far.val[0], "far!", 4);
+	far.gets = 0;
+	assert_int_equal(store_get(s, "pm:1:posture:a.test", &v, &len, 0, 600), STORE_FOUND);
+	assert_int_equal(len, 4);
+	assert_memory_equal(v, "near", 4);
+	assert_int_equal(far.gets, 0);
+	free(v);
+	store_free(s);
+}
+
+static void
+test_far_hit_is_copied_near(void **state)
+{
+	struct store_backend *chain[2];
+	struct fake far;
+	struct store *s;
+	uint8_t *v = NULL;
+	size_t len = 0;
+	int freed = 0;
+
+	(void)state;
+	fake_init(&far, &freed);
+	assert_int_equal(far.b.put(&far.b, "pm:1:sel:b.test", (const uint8_t *)"shared", 6, 0), 0);
+	assert_int_equal(far.b.put(&far.b, "pm:1:sel:c.test", (const uint8_t *)"nocopy", 6, 0), 0);
+	chain[0] = lmdb_open();
+	chain[1] = &far.b;
+	s = store_new(chain, 2, NULL, NULL);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "pm:1:sel:b.test", &v, &len, 0, 600), STORE_FOUND);
+	assert_memory_equal(v, "shared", 6);
+	free(v);
+	/* copy_ttl_s 0: served, not copied. */
+	assert_int_equal(store_get(s, "pm:1:sel:c.test", &v, &len, 0, 0), STORE_FOUND);
+	free(v);
+	assert_int_equal(store_lmdb_flush(chain[0]), 0);
+	assert_true(holds(chain[0], "pm:1:sel:b.test", "shared"));
+	assert_false(holds(chain[0], "pm:1:sel:c.test", "nocopy"));
+	/* With the far one failing, LMDB alone still answers. */
+	far.failing = 1;
+	assert_int_equal(store_get(s, "pm:1:sel:b.test", &v, &len, 0, 600), STORE_FOUND);
+	free(v);
+	assert_int_equal(store_get(s, "pm:1:sel:nothing.test", &v, &len, 0, 600),
+	    STORE_ABSENT);
+	assert_null(v);
+	store_free(s);
+	assert_int_equal(freed, 1);
+}
+
+static void
+test_put_reaches_every_backend(void **state)
+{
+	struct store_backend *chain[2];
+	struct fake far;
+	struct store *s;
+	uint64_t expire;
+
+	(void)state;
+	fake_init(&far, NULL);
+	chain[0] = lmdb_open();
+	chain[1] = &far.b;
+	s = store_new(chain, 2, NULL, NULL);
+	assert_non_null(s);
+	expire = store_now_s(s) + 300;
+	assert_int_equal(store_put(s, "pm:1:posture:d.test", (const uint8_t *)"both", 4,
+	    expire), 0);
+	assert_int_equal(store_lmdb_flush(chain[0]), 0);
+	assert_true(holds(chain[0], "pm:1:posture:d.test", "both"));
+	assert_true(holds(&far.b, "pm:1:posture:d.test", "both"));
+	assert_int_equal(far.expire[fake_find(&far, "pm:1:posture:d.test")], expire);
+	/* One backend refusing is reported; the other still took it. */
+	far.failing = 1;
+	assert_int_equal(store_put(s, "pm:1:posture:e.test", (const uint8_t *)"near", 4,
+	    expire), -1);
+	assert_int_equal(store_lmdb_flush(chain[0]), 0);
+	assert_true(holds(chain[0], "pm:1:posture:e.test", "near"));
+	store_free(s);
+}
+
+static void
+test_failed_only_when_every_backend_fails(void **state)
+{
+	struct store_backend *chain[3];
+	struct fake a, b, c;
+	struct store *s;
+	uint8_t *v = NULL;
+	size_t len = 0;
+	int freed_c = 0;
+
+	(void)state;
+	fake_init(&a, NULL);
+	fake_init(&b, NULL);
+	fake_init(&c, &freed_c);
+	a.failing = b.failing = 1;
+	chain[0] = &a.b;
+	chain[1] = NULL;		/* skipped */
+	chain[2] = &b.b;
+	s = store_new(chain, 3, NULL, NULL);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "pm:1:posture:f.test", &v, &len, 0, 60), STORE_FAILED);
+	b.failing = 0;
+	assert_int_equal(store_get(s, "pm:1:posture:f.test", &v, &len, 0, 60), STORE_ABSENT);
+	store_free(s);
+	/* Beyond STORE_CHAIN_MAX a backend is freed at once; none at all is NULL. */
+	chain[0] = &a.b;
+	chain[1] = &b.b;
+	chain[2] = &c.b;
+	s = store_new(chain, 3, NULL, NULL);
+	assert_non_null(s);
+	assert_int_equal(freed_c, 1);
+	store_free(s);
+	chain[0] = NULL;
+	assert_null(store_new(chain, 1, NULL, NULL));
+	store_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_is_prefix_schema_kind_domain),
+		cmocka_unit_test_setup_teardown(test_nearer_backend_answers_first, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_far_hit_is_copied_near, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_put_reaches_every_backend, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test(test_failed_only_when_every_backend_fails),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
