@@ -7,6 +7,14 @@
  * workers; a waiter ticket is waited on in evalpool_wait() by the requester itself.
  * Refreshes (prefetch before expiry, stale refresh) run as jobs nobody waits for.
  *
+ * Posture memory (store.h), when set, is used by the workers only: a leader job asks
+ * it before evaluating (a snapshot found completes the flight like an evaluation,
+ * with what is left of its lifetime), a successful evaluation is written to it, and
+ * selectors learned from verified signatures are noted there by "learn" jobs, queued
+ * like evaluations so the message thread that learned them never waits for a store.
+ * Values read back are untrusted (another host may have written them): anything that
+ * does not decode as this build's snapshot of this shape for this domain is ignored.
+ *
  * Locking: one pool mutex guards the job queue and every ticket's done/result
  * fields; a ticket's condition variable waits on it. It is never held while
  * evaluating or while calling into the cache. Tickets are reference-counted (the
@@ -22,10 +30,15 @@
 
 #include "cache/cache.h"
 #include "evalpool.h"
+#include "store/store.h"
+#include "store/store_codec.h"
 #include "util/strbuf.h"
 
 #define QUEUE_MAX 10000		/* jobs waiting; beyond, requests read temperror */
 #define MAX_SELECTORS 16
+#define PREFIX_MAX 63			/* RedisPrefix and the like */
+/* Learned selectors stay in posture memory this long after they were last noted. */
+#define SELECTOR_KEEP_S (90u * 86400u)
 
 struct eval_ticket {
 	struct evalpool *pool;
@@ -38,6 +51,8 @@ struct eval_ticket {
 	struct cache_snapshot *snap;	/* guarded; reference owned */
 	bool fresh, cached;
 	bool background;		/* a refresh: nobody waits for the result */
+	bool learn;			/* a job noting selectors[0] in posture memory */
+	bool stored;			/* guarded: served from posture memory */
 	pthread_cond_t cond;
 	unsigned refs;			/* guarded by pool->lock */
 	struct eval_ticket *next;	/* job queue link */
@@ -54,6 +69,16 @@ struct evalpool {
 	pthread_t *threads;
 	unsigned nthreads;
 	struct evalpool_stats stats;	/* guarded by lock */
+	struct store *store;		/* guarded; borrowed, NULL: no posture memory */
+	char prefix[PREFIX_MAX + 1];	/* guarded */
+	struct store_shape shape;	/* guarded */
+};
+
+/* What a job needs of posture memory, copied under the lock at its start. */
+struct memory {
+	struct store *store;		/* borrowed; NULL: none */
+	char prefix[PREFIX_MAX + 1];
+	struct store_shape shape;
 };
 
 /* Milliseconds on the pool's clock (the cache's). */
@@ -116,13 +141,196 @@ eval_free_fn(void *p)
 	posture_eval_free(p);
 }
 
-/* Run one job: evaluate, hand the result to the cache and to the requester. */
+/* Add a selector to the ticket's list unless it is there or the list is full. */
+static void
+ticket_add_selector(struct eval_ticket *t, const char *name)
+{
+	size_t j;
+
+	if (t->nselectors == MAX_SELECTORS)
+		return;
+	for (j = 0; j < t->nselectors; j++)
+		if (strcmp(t->selectors[j], name) == 0)
+			return;
+	if ((t->selectors[j] = strdup(name)) != NULL)
+		t->nselectors++;
+}
+
+/* Copy the pool's posture memory settings. */
+static void
+memory_get(struct evalpool *pool, struct memory *m)
+{
+	pthread_mutex_lock(&pool->lock);
+	m->store = pool->store;
+	memcpy(m->prefix, pool->prefix, sizeof(m->prefix));
+	m->shape = pool->shape;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Count a store hit or write. */
+static void
+memory_count(struct evalpool *pool, bool hit)
+{
+	pthread_mutex_lock(&pool->lock);
+	if (hit)
+		pool->stats.store_hits++;
+	else
+		pool->stats.store_writes++;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/*
+ * Serve a leader from posture memory: a snapshot of our shape for this domain, not
+ * expired, completes the flight and the ticket with what is left of its lifetime.
+ * false when there is none (the job evaluates).
+ */
+static bool
+memory_serve(struct evalpool *pool, struct eval_ticket *t, const struct memory *m)
+{
+	char key[STORE_KEY_MAX + 1];
+	struct posture_eval *ev = NULL;
+	struct cache_snapshot *snap;
+	uint64_t expire_s = 0, now_s, left;
+	uint8_t *val = NULL;
+	size_t len = 0;
+	enum store_decode dec;
+
+	if (store_key(key, sizeof(key), m->prefix, "posture", t->domain) < 0)
+		return false;
+	/* A copy from Redis into LMDB lives at most as long as a snapshot can. */
+	if (store_get(m->store, key, &val, &len, 0, cache_clamp_ttl(pool->cache, UINT32_MAX))
+	    != STORE_FOUND)
+		return false;
+	dec = store_decode_posture(val, len, &m->shape, t->domain, &ev, NULL, &expire_s);
+	free(val);
+	if (dec != STORE_DECODE_OK)
+		return false;
+	now_s = store_now_s(m->store);
+	if (expire_s <= now_s || ev->error != NULL) {
+		posture_eval_free(ev);
+		return false;
+	}
+	left = expire_s - now_s;
+	snap = cache_snapshot_new(ev, eval_size(ev), eval_free_fn,
+	    left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
+	if (snap == NULL) {
+		posture_eval_free(ev);
+		return false;
+	}
+	memory_count(pool, true);
+	if (t->ct != NULL) {
+		(void)cache_posture_complete(t->ct, snap);
+		t->ct = NULL;
+	}
+	pthread_mutex_lock(&pool->lock);
+	t->stored = true;
+	pthread_mutex_unlock(&pool->lock);
+	ticket_finish(t, snap);
+	return true;
+}
+
+/* Write a successful evaluation to posture memory, expiring with its cache lifetime. */
+static void
+memory_keep(struct evalpool *pool, const char *domain, const struct posture_eval *ev,
+	    const struct memory *m)
+{
+	char key[STORE_KEY_MAX + 1];
+	uint64_t now_s = store_now_s(m->store);
+	uint8_t *val = NULL;
+	size_t len = 0;
+
+	if (store_key(key, sizeof(key), m->prefix, "posture", domain) < 0 ||
+	    store_encode_posture(ev, &m->shape, now_s,
+	    now_s + cache_clamp_ttl(pool->cache, ev->ttl), &val, &len) < 0)
+		return;
+	if (store_put(m->store, key, val, len, now_s + cache_clamp_ttl(pool->cache, ev->ttl)) == 0)
+		memory_count(pool, false);
+	free(val);
+}
+
+/*
+ * The domain's selectors in posture memory into *out (emptied first). false when
+ * the store failed (nothing can be said), true otherwise (an absent or undecodable
+ * list reads as empty).
+ */
+static bool
+memory_selectors(const struct memory *m, const char *domain, struct store_selectors *out)
+{
+	char key[STORE_KEY_MAX + 1];
+	uint8_t *val = NULL;
+	size_t len = 0;
+	enum store_status st;
+
+	memset(out, 0, sizeof(*out));
+	if (store_key(key, sizeof(key), m->prefix, "sel", domain) < 0)
+		return false;
+	st = store_get(m->store, key, &val, &len, 0, SELECTOR_KEEP_S);
+	if (st == STORE_FOUND && store_decode_selectors(val, len, out) != STORE_DECODE_OK)
+		memset(out, 0, sizeof(*out));
+	free(val);
+	return st != STORE_FAILED;
+}
+
+/* Add the selectors posture memory holds for the ticket's domain. */
+static void
+memory_add_selectors(struct eval_ticket *t, const struct memory *m)
+{
+	struct store_selectors sels;
+	size_t i;
+
+	if (!memory_selectors(m, t->domain, &sels))
+		return;
+	for (i = 0; i < sels.n; i++)
+		ticket_add_selector(t, sels.sel[i].name);
+}
+
+/* A learn job: note selectors[0] in the domain's stored list (read, modify, write). */
+static void
+memory_note_selector(struct evalpool *pool, struct eval_ticket *t, const struct memory *m)
+{
+	struct store_selectors sels;
+	char key[STORE_KEY_MAX + 1];
+	uint64_t now_s = store_now_s(m->store);
+	uint8_t *val = NULL;
+	size_t len = 0;
+
+	/* A store that failed may hold a longer list: do not overwrite it with ours. */
+	if (t->nselectors == 0 || !memory_selectors(m, t->domain, &sels))
+		return;
+	store_selectors_expire(&sels, now_s > SELECTOR_KEEP_S ? now_s - SELECTOR_KEEP_S : 0);
+	if (!store_selectors_note(&sels, t->selectors[0], now_s) ||
+	    store_key(key, sizeof(key), m->prefix, "sel", t->domain) < 0 ||
+	    store_encode_selectors(&sels, &val, &len) < 0)
+		return;
+	if (store_put(m->store, key, val, len, now_s + SELECTOR_KEEP_S) == 0)
+		memory_count(pool, false);
+	free(val);
+}
+
+/*
+ * Run one job: a learn job notes its selector; a leader is served from posture memory
+ * when it can be; otherwise evaluate (with the stored selectors too), hand the result
+ * to the cache, to the requester and to posture memory.
+ */
 static void
 job_run(struct evalpool *pool, struct eval_ticket *t)
 {
 	struct posture_eval *ev;
 	struct cache_snapshot *snap = NULL;
+	struct memory m;
 
+	memory_get(pool, &m);
+	if (t->learn) {
+		if (m.store != NULL)
+			memory_note_selector(pool, t, &m);
+		return;
+	}
+	if (m.store != NULL) {
+		/* Refreshes evaluate: what memory has is at best as old as what expires. */
+		if (!t->background && memory_serve(pool, t, &m))
+			return;
+		memory_add_selectors(t, &m);
+	}
 	ev = posture_evaluate(pool->eng, t->domain, (const char *const *)t->selectors,
 	    t->nselectors);
 	if (ev != NULL) {
@@ -135,6 +343,8 @@ job_run(struct evalpool *pool, struct eval_ticket *t)
 	if (snap == NULL || ev->error != NULL)
 		pool->stats.failures++;
 	pthread_mutex_unlock(&pool->lock);
+	if (m.store != NULL && snap != NULL && ev->error == NULL)
+		memory_keep(pool, t->domain, ev, &m);
 	if (t->ct != NULL) {
 		/* A failed evaluation is no data about the domain: stale stays in use. */
 		if (snap != NULL && ev->error == NULL)
@@ -306,23 +516,65 @@ static void
 add_learned_selectors(struct evalpool *pool, struct eval_ticket *t)
 {
 	char learned[CACHE_MAX_SELECTORS][CACHE_SELECTOR_MAX + 1];
-	size_t n, i, j;
+	size_t n, i;
 
 	n = cache_posture_selectors(pool->cache, t->domain, learned, CACHE_MAX_SELECTORS);
-	for (i = 0; i < n && t->nselectors < MAX_SELECTORS; i++) {
-		for (j = 0; j < t->nselectors; j++)
-			if (strcmp(t->selectors[j], learned[i]) == 0)
-				break;
-		if (j == t->nselectors && (t->selectors[j] = strdup(learned[i])) != NULL)
-			t->nselectors++;
-	}
+	for (i = 0; i < n; i++)
+		ticket_add_selector(t, learned[i]);
 }
 
-/* Remember a selector of a verified signature for a domain's next evaluations. */
+/* Whether the pool has already learned selector for domain. */
+static bool
+selector_known(struct evalpool *pool, const char *domain, const char *selector)
+{
+	char learned[CACHE_MAX_SELECTORS][CACHE_SELECTOR_MAX + 1];
+	char want[CACHE_SELECTOR_MAX + 1];
+	size_t n, i;
+
+	if (cache_selector_key(selector, want) == 0)
+		return true;		/* not a usable selector: nothing to note */
+	n = cache_posture_selectors(pool->cache, domain, learned, CACHE_MAX_SELECTORS);
+	for (i = 0; i < n; i++)
+		if (strcmp(learned[i], want) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Remember a selector of a verified signature for a domain's next evaluations; with
+ * posture memory, a selector new to this pool is also noted there, by a job (a
+ * message thread never waits for a store). A full queue drops the note.
+ */
 void
 evalpool_learn_selector(struct evalpool *pool, const char *domain, const char *selector)
 {
+	bool remember, known = selector_known(pool, domain, selector);
+	struct eval_ticket *t;
+
 	(void)cache_posture_learn_selector(pool->cache, domain, selector);
+	pthread_mutex_lock(&pool->lock);
+	remember = pool->store != NULL;
+	pthread_mutex_unlock(&pool->lock);
+	if (known || !remember)
+		return;
+	t = ticket_new(pool, domain, &selector, 1);
+	if (t == NULL)
+		return;
+	t->learn = true;
+	(void)job_submit(pool, t);
+	ticket_put(t);
+}
+
+/* Use posture memory from now on (NULL: stop using it). */
+void
+evalpool_set_store(struct evalpool *pool, struct store *store, const char *prefix,
+		   uint32_t shape_config)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->store = store;
+	pt_strlcpy(pool->prefix, prefix ? prefix : "pm", sizeof(pool->prefix));
+	store_shape_init(&pool->shape, shape_config);
+	pthread_mutex_unlock(&pool->lock);
 }
 
 /* Ask for a domain's posture. */
@@ -424,14 +676,24 @@ evalpool_wait(struct eval_ticket *t, uint64_t deadline_ms)
 bool
 evalpool_fresh(const struct eval_ticket *t)
 {
-	return t->fresh;
+	bool fresh;
+
+	pthread_mutex_lock(&t->pool->lock);
+	fresh = t->fresh && !t->stored;
+	pthread_mutex_unlock(&t->pool->lock);
+	return fresh;
 }
 
 /* Whether the answer came from the cache. */
 bool
 evalpool_cached(const struct eval_ticket *t)
 {
-	return t->cached;
+	bool cached;
+
+	pthread_mutex_lock(&t->pool->lock);
+	cached = t->cached || t->stored;
+	pthread_mutex_unlock(&t->pool->lock);
+	return cached;
 }
 
 /* Drop the requester's reference. */

@@ -7,10 +7,19 @@
  *                       evaluation per domain runs (single flight) on a worker
  *   evalpool_wait()     wait for the ticket until a deadline
  *   evalpool_release()  drop the ticket (and the snapshot reference it holds)
+ *   evalpool_set_store() give the pool posture memory (store.h): snapshots kept
+ *                       beyond the process and shared by a fleet, learned selectors
  *
  * Tickets belong to the thread that asked (a milter message context). Snapshots are
  * immutable and reference-counted: the pointer evalpool_wait() returns stays valid
  * until evalpool_release(). Nothing blocks longer than the deadline it is given.
+ *
+ * Posture memory is read and written on the workers only, never on the requester's
+ * thread: a leader job (not a refresh) first asks the store for the domain's snapshot
+ * and, when one of this shape is there and not expired, serves it for what is left
+ * of its lifetime instead of evaluating; an evaluation that succeeds is written to the
+ * store to expire with its clamped lifetime; learned selectors are noted in the store
+ * by a job of their own, and every evaluation checks the stored ones too.
  */
 #ifndef POSTURE_EVALPOOL_H
 #define POSTURE_EVALPOOL_H
@@ -23,6 +32,7 @@
 
 struct evalpool;
 struct eval_ticket;
+struct store;
 
 struct evalpool_config {
 	unsigned threads;		/* evaluation workers; default 4 */
@@ -33,6 +43,8 @@ struct evalpool_config {
 
 struct evalpool_stats {
 	unsigned long requests, hits, stale, misses, evaluations, failures;
+	unsigned long store_hits;	/* leader jobs served from posture memory */
+	unsigned long store_writes;	/* snapshots and selector lists written to it */
 };
 
 /* Start the workers; NULL on failure. The engine must outlive the pool. */
@@ -48,18 +60,31 @@ struct eval_ticket *evalpool_request(struct evalpool *pool, const char *domain,
 				     const char *const *selectors, size_t nselectors);
 /* The evaluation, or NULL when it is not ready by the monotonic deadline (ms). */
 const struct posture_eval *evalpool_wait(struct eval_ticket *t, uint64_t deadline_ms);
-/* Whether this ticket's request ran the evaluation (its findings are new: log them). */
+/*
+ * Whether this ticket's request ran the evaluation (its findings are new: log them);
+ * false when its job found the snapshot in posture memory.
+ */
 bool evalpool_fresh(const struct eval_ticket *t);
-/* Whether the answer came from the cache (fresh or stale). */
+/* Whether the answer came from the cache (fresh or stale) or from posture memory. */
 bool evalpool_cached(const struct eval_ticket *t);
 void evalpool_release(struct eval_ticket *t);
 
 /*
  * Remember the selector of a verified DKIM signature for domain (normalized): the
- * domain's later evaluations check its key record too (DESIGN.md, Cache).
+ * domain's later evaluations check its key record too (ARCHITECTURE.md, Cache). With
+ * a store, a selector new to this pool is also noted there by a background job.
  */
 void evalpool_learn_selector(struct evalpool *pool, const char *domain,
 			     const char *selector);
+
+/*
+ * Use posture memory (borrowed: it must outlive the pool; NULL: none). Keys start with
+ * prefix (copied; at most 63 bytes); shape_config is the hash of the configuration
+ * that changes results (store_shape_init()): snapshots of another shape are not used.
+ * May be called while the workers run; jobs started before see the old setting.
+ */
+void evalpool_set_store(struct evalpool *pool, struct store *store, const char *prefix,
+			uint32_t shape_config);
 
 /* Counters since start. */
 void evalpool_stats(struct evalpool *pool, struct evalpool_stats *out);

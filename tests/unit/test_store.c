@@ -7,6 +7,12 @@
  * format and what it refuses, the nearer backend answering first, a far hit copied
  * into LMDB (and not when copy_ttl_s is 0), puts reaching every backend, a failing far
  * backend read as absent while LMDB answers, STORE_FAILED only when all fail.
+ *
+ * Then the evaluation pool over that store (lib/evalpool.c), with an engine whose only
+ * resolver is a loopback port nobody answers, so any evaluation fails: a snapshot of
+ * the pool's shape in LMDB is served (grade A, no evaluation, a store hit, not
+ * "fresh"); one of another shape is not; a learned selector is noted in the store by
+ * a background job.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -19,7 +25,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dns/dns.h"
+#include "evalpool.h"
+#include "posture.h"
 #include "store/store.h"
+#include "store/store_codec.h"
 #include "store/store_lmdb.h"
 
 static char tmpdir[64];
@@ -334,6 +344,154 @@ test_failed_only_when_every_backend_fails(void **state)
 	store_free(NULL);
 }
 
+/* An engine whose resolver never answers (a UDP port on loopback nobody serves). */
+static struct posture_engine *
+dead_engine(void)
+{
+	static const char *const dead[] = { "127.0.0.1:9" };
+	struct posture_options opts;
+	struct posture_engine *eng;
+	char err[256];
+
+	posture_options_init(&opts);
+	opts.resolvers = dead;
+	opts.nresolvers = 1;
+	opts.dns_timeout_ms = 200;
+	opts.dns_tries = 1;
+	opts.evaluation_timeout_ms = 400;
+	eng = posture_engine_new(&opts, err, sizeof(err));
+	if (eng == NULL)
+		fail_msg("posture_engine_new: %s", err);
+	return eng;
+}
+
+/* Put a grade-A snapshot of domain, made under shape_config, into LMDB. */
+static void
+put_snapshot(struct store *s, struct store_backend *lmdb, const char *domain,
+	     uint32_t shape_config)
+{
+	struct posture_eval ev;
+	struct store_shape shape;
+	char key[STORE_KEY_MAX + 1];
+	uint8_t *val = NULL;
+	size_t len = 0;
+	uint64_t now = store_now_s(s);
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.domain, sizeof(ev.domain), "%s", domain);
+	snprintf(ev.input, sizeof(ev.input), "%s", domain);
+	ev.grade = 'A';
+	ev.family[PF_MX].result = PR_OK;
+	ev.family[PF_SPF].result = PR_OK;
+	ev.family[PF_DMARC].result = PR_OK;
+	ev.ttl = 3600;
+	store_shape_init(&shape, shape_config);
+	assert_int_equal(store_encode_posture(&ev, &shape, now, now + 3600, &val, &len), 0);
+	assert_int_equal(store_key(key, sizeof(key), "pm", "posture", domain), 0);
+	assert_int_equal(store_put(s, key, val, len, now + 3600), 0);
+	assert_int_equal(store_lmdb_flush(lmdb), 0);
+	free(val);
+}
+
+/* Ask the pool for domain and wait up to 3 s. */
+static void
+ask(struct evalpool *pool, const char *domain, char *grade, bool *fresh, bool *error)
+{
+	struct eval_ticket *t = evalpool_request(pool, domain, NULL, 0);
+	const struct posture_eval *ev;
+
+	assert_non_null(t);
+	ev = evalpool_wait(t, dns_now_ms() + 3000);
+	assert_non_null(ev);
+	*grade = ev->grade;
+	*error = ev->error != NULL;
+	*fresh = evalpool_fresh(t);
+	evalpool_release(t);
+}
+
+static void
+test_pool_serves_stored_snapshot_without_dns(void **state)
+{
+	struct store_backend *chain[1];
+	struct evalpool_config pc;
+	struct evalpool_stats st;
+	struct posture_engine *eng = dead_engine();
+	struct evalpool *pool;
+	struct store *s;
+	bool fresh, error;
+	char grade;
+
+	(void)state;
+	chain[0] = lmdb_open();
+	s = store_new(chain, 1, NULL, NULL);
+	assert_non_null(s);
+	put_snapshot(s, chain[0], "good.test", 7);
+	memset(&pc, 0, sizeof(pc));
+	pc.threads = 2;
+	pool = evalpool_new(eng, &pc);
+	assert_non_null(pool);
+	evalpool_set_store(pool, s, "pm", 7);
+	ask(pool, "good.test", &grade, &fresh, &error);
+	assert_int_equal(grade, 'A');
+	assert_false(error);
+	assert_false(fresh);
+	evalpool_stats(pool, &st);
+	assert_int_equal(st.store_hits, 1);
+	assert_int_equal(st.evaluations, 0);
+	/* Another shape (other Selectors): not used, the dead resolver's temperror. */
+	put_snapshot(s, chain[0], "other.test", 8);
+	ask(pool, "other.test", &grade, &fresh, &error);
+	assert_int_equal(grade, 0);
+	assert_true(error);
+	evalpool_stats(pool, &st);
+	assert_int_equal(st.store_hits, 1);
+	assert_int_equal(st.evaluations, 1);
+	evalpool_free(pool);
+	posture_engine_free(eng);
+	store_free(s);
+}
+
+static void
+test_pool_notes_learned_selector_in_store(void **state)
+{
+	struct store_backend *chain[1];
+	struct store_selectors sels;
+	struct evalpool_config pc;
+	struct posture_engine *eng = dead_engine();
+	struct evalpool *pool;
+	struct store *s;
+	char key[STORE_KEY_MAX + 1];
+	uint8_t *val = NULL;
+	size_t len = 0;
+	int i;
+
+	(void)state;
+	chain[0] = lmdb_open();
+	s = store_new(chain, 1, NULL, NULL);
+	assert_non_null(s);
+	memset(&pc, 0, sizeof(pc));
+	pc.threads = 1;
+	pool = evalpool_new(eng, &pc);
+	assert_non_null(pool);
+	evalpool_set_store(pool, s, "pm", 7);
+	evalpool_learn_selector(pool, "signed.test", "Sel1");
+	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "signed.test"), 0);
+	for (i = 0; i < 100; i++) {		/* the job runs on the worker: up to 5 s */
+		assert_int_equal(store_lmdb_flush(chain[0]), 0);
+		if (store_get(s, key, &val, &len, 0, 0) == STORE_FOUND)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_non_null(val);
+	assert_int_equal(store_decode_selectors(val, len, &sels), STORE_DECODE_OK);
+	assert_int_equal(sels.n, 1);
+	assert_string_equal(sels.sel[0].name, "sel1");
+	free(val);
+	evalpool_free(pool);
+	posture_engine_free(eng);
+	store_free(s);
+}
+
 int
 main(void)
 {
@@ -346,6 +504,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_reaches_every_backend, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test(test_failed_only_when_every_backend_fails),
+		cmocka_unit_test_setup_teardown(test_pool_serves_stored_snapshot_without_dns,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_pool_notes_learned_selector_in_store,
+		    setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
