@@ -22,7 +22,7 @@
 #define LINE_MAX_LEN 4096
 
 enum value_kind { V_STRING, V_AUTHSERV, V_LIST, V_CIDR_LIST, V_SELECTORS, V_BOOL, V_ULONG, V_UINT,
-	V_SECONDS_MS, V_STRIP, V_ON_ERROR, V_FACILITY };
+	V_SECONDS_MS, V_STRIP, V_ON_ERROR, V_FACILITY, V_HOSTPORT_LIST, V_PREFIX };
 
 struct key_def {
 	const char *name;
@@ -59,6 +59,12 @@ static const struct key_def keys[] = {
 	{ "BIMITrustAnchors",	V_STRING, F(bimi_trust_anchors), 0, 0, 0 },
 	{ "AllowPrivateAddresses", V_BOOL, F(allow_private_addresses), 0, 0, 0 },
 	{ "SyslogFacility",	V_FACILITY, F(syslog_facility), 0, 0, 0 },
+	{ "StateDirectory",	V_STRING, F(state_directory), 0, 0, 0 },
+	{ "Redis",		V_HOSTPORT_LIST, F(redis), F(nredis), 0, 0 },
+	{ "RedisPassword",	V_STRING, F(redis_password), 0, 0, 0 },
+	{ "RedisDatabase",	V_UINT, F(redis_database), 0, 0, 65535 },
+	{ "RedisPrefix",	V_PREFIX, F(redis_prefix), 0, 0, 0 },
+	{ "RedisTimeout",	V_UINT, F(redis_timeout_ms), 0, 1, 60000 },
 };
 #undef F
 
@@ -81,6 +87,7 @@ pm_config_init(struct pm_config *cfg)
 	cfg->strip_headers = PM_STRIP_ALL;
 	cfg->on_error = PM_ON_ERROR_ACCEPT;
 	cfg->https_port = 443;
+	cfg->redis_timeout_ms = 50;
 }
 
 /* Release everything a load allocated; cfg is back to defaults. */
@@ -96,6 +103,11 @@ pm_config_free(struct pm_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->bimi_trust_anchors);
 	free(cfg->syslog_facility);
+	free(cfg->state_directory);
+	free(cfg->redis_password);
+	free(cfg->redis_prefix);
+	for (i = 0; i < cfg->nredis; i++)
+		free(cfg->redis[i]);
 	for (i = 0; i < cfg->nresolvers; i++)
 		free(cfg->resolvers[i]);
 	for (i = 0; i < cfg->nselectors; i++)
@@ -129,6 +141,22 @@ selector_valid(const char *s)
 	return true;
 }
 
+/*
+ * Whether s is an IP address with a port, as the Redis backend takes it: IPv4:PORT or
+ * [IPv6]:PORT (no host names: their lookup could not be bounded).
+ */
+static bool
+hostport_valid(const char *s)
+{
+	char norm[80], why[160];
+	const char *colon = strrchr(s, ':');
+
+	if (colon == NULL || colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
+	    strlen(colon + 1) || (strchr(s, ':') != colon && s[0] != '['))
+		return false;
+	return dns_server_parse(s, norm, sizeof(norm), why, sizeof(why)) == 0;
+}
+
 /* Add the comma/space separated items of value to a list field. */
 static const char *
 list_add(const struct key_def *k, struct pm_config *cfg, char *value)
@@ -145,6 +173,8 @@ list_add(const struct key_def *k, struct pm_config *cfg, char *value)
 		if (k->kind == V_LIST && dns_server_parse(item, norm, sizeof(norm), why,
 		    sizeof(why)) < 0)
 			return "not an IP address with an optional port (HOST, HOST:PORT, [V6]:PORT)";
+		if (k->kind == V_HOSTPORT_LIST && !hostport_valid(item))
+			return "not an IP address with a port (IPv4:PORT, [IPv6]:PORT)";
 		if (*count == PM_MAX_LIST)
 			return "too many items (at most 64)";
 		if ((list[*count] = strdup(item)) == NULL)
@@ -238,7 +268,15 @@ key_apply(const struct key_def *k, struct pm_config *cfg, char *value)
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(value))
 			return "use letters, digits, '.', '-' and '_' only (RFC 8601 2.5)";
 		return string_set(field, value);
+	case V_PREFIX:
+		/* The first part of every key of posture memory: no separator inside. */
+		if (strlen(value) > PM_REDIS_PREFIX_MAX || strspn(value,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+		    strlen(value))
+			return "use at most 63 letters, digits, '.', '-' and '_'";
+		return string_set(field, value);
 	case V_LIST:
+	case V_HOSTPORT_LIST:
 	case V_CIDR_LIST:
 	case V_SELECTORS:
 		return list_add(k, cfg, value);

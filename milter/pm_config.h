@@ -15,6 +15,9 @@
 #include <stddef.h>
 
 #define PM_MAX_LIST 64
+#define PM_STATE_DIRECTORY "/var/lib/posture-milter"	/* StateDirectory default */
+#define PM_REDIS_PREFIX "pm"				/* RedisPrefix default */
+#define PM_REDIS_PREFIX_MAX 63
 
 enum pm_strip { PM_STRIP_ALL, PM_STRIP_OURS };
 enum pm_on_error { PM_ON_ERROR_ACCEPT, PM_ON_ERROR_TEMPFAIL };
@@ -46,6 +49,14 @@ struct pm_config {
 	char *bimi_trust_anchors;	/* owned or NULL */
 	bool allow_private_addresses;
 	char *syslog_facility;		/* owned; "mail" */
+	/* Posture memory (store.h). */
+	char *state_directory;		/* owned; NULL: PM_STATE_DIRECTORY, not named; "none": off */
+	char *redis[PM_MAX_LIST];	/* owned; IPv4:PORT or [IPv6]:PORT, failover order */
+	size_t nredis;
+	char *redis_password;		/* owned or NULL */
+	unsigned redis_database;
+	char *redis_prefix;		/* owned or NULL: PM_REDIS_PREFIX */
+	unsigned redis_timeout_ms;	/* RedisTimeout, ms; default 50 */
 };
 
 void pm_config_init(struct pm_config *cfg);

@@ -6,7 +6,8 @@
  * Start-up order: read the configuration (an error names file:line:key and exits
  * 1), build the runtime (engine, resolver, evaluation pool; built again after
  * daemon() since threads do not survive fork), open the socket while still root and
- * give a unix socket to UserID, drop privileges to UserID, write PidFile, then hand over to
+ * give a unix socket to UserID, drop privileges to UserID, write PidFile, open posture
+ * memory (StateDirectory, Redis: once per process, as UserID), then hand over to
  * smfi_main(). libmilter's own signal thread stops the daemon on SIGTERM, SIGINT and
  * SIGHUP: no new connections, then up to 5 s for open ones to close; SIGUSR1 reloads the configuration on a
  * thread of ours (a bad new configuration keeps the old one and says why). A reload
@@ -263,6 +264,11 @@ main(int argc, char **argv)
 	if (socket_chown(socket_spec, rt->cfg.user_id) < 0 ||
 	    drop_privileges(rt->cfg.user_id) < 0 || write_pidfile(rt->cfg.pid_file) < 0)
 		return 1;
+	/* Posture memory's files belong to UserID: open it only now, once per process. */
+	if (runtime_memory_open(rt, err, sizeof(err)) < 0) {
+		pm_log(LOG_ERR, "%s", err);
+		return 1;
+	}
 	if (pthread_create(&reloader, NULL, reload_thread, &usr1) != 0) {
 		pm_log(LOG_ERR, "cannot start the reload thread");
 		return 1;
@@ -277,5 +283,6 @@ main(int argc, char **argv)
 	/* Free what we hold, so leak checkers see only real leaks. */
 	runtime_uninstall();
 	runtime_put(rt);
+	runtime_memory_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 }
