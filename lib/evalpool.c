@@ -343,8 +343,6 @@ job_run(struct evalpool *pool, struct eval_ticket *t)
 	if (snap == NULL || ev->error != NULL)
 		pool->stats.failures++;
 	pthread_mutex_unlock(&pool->lock);
-	if (m.store != NULL && snap != NULL && ev->error == NULL)
-		memory_keep(pool, t->domain, ev, &m);
 	if (t->ct != NULL) {
 		/* A failed evaluation is no data about the domain: stale stays in use. */
 		if (snap != NULL && ev->error == NULL)
@@ -354,6 +352,10 @@ job_run(struct evalpool *pool, struct eval_ticket *t)
 		t->ct = NULL;
 	}
 	ticket_finish(t, snap);
+	/* After the requester has its answer; ev lives as long as t's snapshot, and the
+	 * worker holds t until this returns. */
+	if (m.store != NULL && snap != NULL && ev->error == NULL)
+		memory_keep(pool, t->domain, ev, &m);
 }
 
 /* A worker: take jobs until the pool stops. */

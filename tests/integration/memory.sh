@@ -1,0 +1,284 @@
+#!/bin/bash
+# memory.sh - posture memory through the real milter (an automake test): StateDirectory
+# (LMDB) and Redis, driven with miltertest(8) like tests/integration/miltertest.sh.
+#
+# A private NSD serves the fixture zones (nsd.sh), a private redis-server runs on
+# loopback (redis.sh). "Dead resolver" below is a loopback UDP port nobody answers, so
+# anything the milter does not remember reads temperror. The scripts are
+# tests/miltertest/header-added.lua (good.test: grade A, mx=ok, dmarc=ok) and a
+# temperror check generated into the work dir (tests/miltertest/ holds only the
+# suite miltertest.sh runs).
+#  (a) restart warm: posture-milter with StateDirectory evaluates good.test, stops;
+#      restarted on the same directory with a dead resolver it still writes grade A.
+#      Control: a dead resolver on an empty directory gives no grade A.
+#  (b) fleet: two daemons on one redis-server, StateDirectory none; the first
+#      evaluates good.test, the second (dead resolver) serves it.
+#  (c) Redis killed mid-run: the second daemon still answers every message, good.test
+#      from its cache, an unknown domain temperror; it stops cleanly (exit 0, no
+#      sanitizer report).
+#  (d) a StateDirectory named explicitly but missing: posture-milter -n fails naming
+#      the key.
+# Prints "ok NAME" / "FAIL NAME: reason" and "N passed, N failed".
+#
+# Environment: top_srcdir, top_builddir, NSD (Makefile.am TESTS_ENVIRONMENT);
+# POSTURE_MILTER, MILTERTEST, REDIS_SERVER override the binaries.
+# Exit: 0 all passed; 1 some failed; 77 (skip) when miltertest, nsd, redis-server or
+# python3 is missing and CI is not set (with CI set, a failure); 99 when posture-milter
+# is not built or NSD cannot start.
+#
+# What can go wrong: a daemon that does not start (its log is shown); a hung miltertest
+# (timeout(1), 60 s); leftovers (the EXIT trap kills the daemons this script started,
+# by pid, stops NSD and redis-server and removes the temp dir).
+
+set -u
+
+abspath() {
+	(cd "$1" && pwd)
+}
+top_srcdir="$(abspath "${top_srcdir:-.}")"
+top_builddir="$(abspath "${top_builddir:-.}")"
+MTDIR="$top_srcdir/tests/miltertest"
+ZONES="$top_srcdir/tests/fixtures/zones"
+PM="${POSTURE_MILTER:-$top_builddir/posture-milter}"
+AUTHSERV=test.local
+SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer'
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
+
+# shellcheck source=tests/integration/nsd.sh
+. "$top_srcdir/tests/integration/nsd.sh"
+# shellcheck source=tests/integration/redis.sh
+. "$top_srcdir/tests/integration/redis.sh"
+# shellcheck source=tests/integration/report.sh
+. "$top_srcdir/tests/integration/report.sh"
+
+missing=""
+MT="${MILTERTEST:-$(command -v miltertest || true)}"
+[ -n "$MT" ] && [ -x "$MT" ] || missing="miltertest"
+nsd_find_binary || missing="${missing:+$missing, }nsd"
+redis_find_binary || missing="${missing:+$missing, }redis-server"
+command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
+skip_unless_present "$missing"
+require_built "$PM"
+if ! nsd_start "$ZONES"; then
+	echo "FAIL setup: NSD did not start on the fixture zones"
+	exit 99
+fi
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-memory.XXXXXX")"
+DAEMONS=()
+# Kill whatever daemon of ours still runs, then remove the temp dir.
+cleanup() {
+	local pid
+	for pid in "${DAEMONS[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$WORK"
+}
+nsd_at_exit cleanup
+
+# A failure with the tail of file $3 as details.
+fail_with() {
+	fail "$1" "$2" - < <(tail -n 30 "$3" 2>/dev/null)
+}
+
+# A TCP port on 127.0.0.1 free right now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# A UDP port on 127.0.0.1 nobody serves (bound for a moment, then released).
+dead_port() {
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+DEAD="127.0.0.1:$(dead_port)"
+LIVE="127.0.0.1:$NSD_PORT"
+
+# Write a configuration: $1 file, $2 socket, $3 resolver, then extra lines.
+write_conf() {
+	local f="$1" sock="$2" resolver="$3" line
+	shift 3
+	{
+		echo "Socket $sock"
+		echo "Resolver $resolver"
+		echo "AuthservID $AUTHSERV"
+		echo "EvaluationTimeout 2"
+		for line in "$@"; do
+			echo "$line"
+		done
+	} >"$f"
+}
+
+# Start posture-milter -f -c $1, stderr to $2; sets MPID. 0 once it listens.
+start_milter() {
+	local conf="$1" log="$2"
+	: >"$log"
+	"$PM" -f -c "$conf" >>"$log" 2>&1 &
+	MPID=$!
+	DAEMONS+=("$MPID")
+	for _ in $(seq 1 100); do
+		grep -q 'listening on' "$log" && return 0
+		if ! kill -0 "$MPID" 2>/dev/null; then
+			wait "$MPID" 2>/dev/null
+			echo "posture-milter exited at start-up with status $?" >>"$log"
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "posture-milter did not say 'listening on' within 10 s" >>"$log"
+	return 1
+}
+
+# SIGTERM the daemons given as NAME PID LOG triples, all at once (libmilter notices a
+# stop only every 5 s); each must exit 0 with a log free of sanitizer reports.
+stop_milters() {
+	local names=() pids=() logs=() i rc
+	while [ $# -ge 3 ]; do
+		names+=("$1")
+		pids+=("$2")
+		logs+=("$3")
+		kill -TERM "$2" 2>/dev/null || true
+		shift 3
+	done
+	for i in "${!pids[@]}"; do
+		for _ in $(seq 1 300); do
+			kill -0 "${pids[$i]}" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "${pids[$i]}" 2>/dev/null; then
+			kill -KILL "${pids[$i]}" 2>/dev/null || true
+			wait "${pids[$i]}" 2>/dev/null
+			fail_with "${names[$i]}" "still running 30 s after SIGTERM (killed)" "${logs[$i]}"
+			continue
+		fi
+		wait "${pids[$i]}" 2>/dev/null
+		rc=$?
+		if grep -Eq "$SANITIZER_RE" "${logs[$i]}"; then
+			fail_with "${names[$i]}" "sanitizer report in the daemon's log" "${logs[$i]}"
+		elif [ "$rc" != 0 ]; then
+			fail_with "${names[$i]}" "exit status $rc after SIGTERM, expected 0" "${logs[$i]}"
+		else
+			pass "${names[$i]}"
+		fi
+	done
+}
+
+# Run a miltertest script: $1 socket, $2 script, $3 output file, more -D after.
+# Returns miltertest's status.
+run_lua() {
+	local sock="$1" file="$2" out="$3"
+	shift 3
+	timeout 60 "$MT" -D "socket=$sock" -D "mtdir=$MTDIR" -D "authserv=$AUTHSERV" "$@" \
+		-s "$file" >"$out" 2>&1
+}
+
+# Expect good.test to read grade A (header-added.lua) through the daemon at $2.
+expect_good() {
+	local name="$1" sock="$2" log="$3" out="$WORK/${1//\//-}.out"
+	if run_lua "$sock" "$MTDIR/header-added.lua" "$out"; then
+		pass "$name"
+	else
+		cat "$log" >>"$out"
+		fail_with "$name" "good.test did not read grade A (mx=ok, dmarc=ok)" "$out"
+	fi
+}
+
+# A script: a message from $domain gets exactly one header for it, grade temperror.
+cat >"$WORK/temperror.lua" <<'EOF'
+local T = dofile(mtdir .. "/_lib.lua")
+local conn = T.connect()
+local h = T.send(conn, {
+	from = "<bounce@" .. domain .. ">",
+	headers = { { "From", "<sender@" .. domain .. ">" }, { "Subject", "memory" } },
+})
+T.expect_domains(h, domain)
+T.expect_header(h[1], domain, { grade = "temperror" })
+mt.disconnect(conn)
+EOF
+
+# ---- (a) restart warm from StateDirectory ----
+mkdir "$WORK/state" "$WORK/empty"
+S1="inet:$(free_port)@127.0.0.1"
+write_conf "$WORK/a1.conf" "$S1" "$LIVE" "StateDirectory $WORK/state"
+if start_milter "$WORK/a1.conf" "$WORK/a1.log"; then
+	expect_good "restart/first-run-evaluates" "$S1" "$WORK/a1.log"
+	stop_milters "restart/first-run-stops" "$MPID" "$WORK/a1.log"
+	if ls "$WORK/state"/*.mdb >/dev/null 2>&1; then
+		pass "restart/state-directory-holds-lmdb"
+	else
+		fail "restart/state-directory-holds-lmdb" "no LMDB file in $WORK/state"
+	fi
+	S2="inet:$(free_port)@127.0.0.1"
+	write_conf "$WORK/a2.conf" "$S2" "$DEAD" "StateDirectory $WORK/state"
+	if start_milter "$WORK/a2.conf" "$WORK/a2.log"; then
+		A2="$MPID"
+		expect_good "restart/dead-resolver-served-from-memory" "$S2" "$WORK/a2.log"
+		# Control: the same daemon on an empty directory knows nothing.
+		S3="inet:$(free_port)@127.0.0.1"
+		write_conf "$WORK/a3.conf" "$S3" "$DEAD" "StateDirectory $WORK/empty"
+		if start_milter "$WORK/a3.conf" "$WORK/a3.log"; then
+			if run_lua "$S3" "$WORK/temperror.lua" "$WORK/a3.out" -D domain=good.test; then
+				pass "restart/control-empty-directory-reads-temperror"
+			else
+				fail_with "restart/control-empty-directory-reads-temperror" \
+					"good.test was not temperror without memory" "$WORK/a3.out"
+			fi
+			stop_milters "restart/second-run-stops" "$A2" "$WORK/a2.log" \
+				"restart/control-stops" "$MPID" "$WORK/a3.log"
+		else
+			fail_with "restart/control-start" "did not start" "$WORK/a3.log"
+			stop_milters "restart/second-run-stops" "$A2" "$WORK/a2.log"
+		fi
+	else
+		fail_with "restart/second-run-start" "did not start" "$WORK/a2.log"
+	fi
+else
+	fail_with "restart/first-run-start" "did not start" "$WORK/a1.log"
+fi
+
+# ---- (b) fleet on one redis-server, (c) Redis killed mid-run ----
+if redis_start; then
+	R="127.0.0.1:$REDIS_PORT"
+	F1="inet:$(free_port)@127.0.0.1"
+	F2="inet:$(free_port)@127.0.0.1"
+	write_conf "$WORK/b1.conf" "$F1" "$LIVE" "StateDirectory none" "Redis $R"
+	write_conf "$WORK/b2.conf" "$F2" "$DEAD" "StateDirectory none" "Redis $R" \
+		"RedisTimeout 100"
+	if start_milter "$WORK/b1.conf" "$WORK/b1.log" && B1="$MPID" &&
+		start_milter "$WORK/b2.conf" "$WORK/b2.log"; then
+		B2="$MPID"
+		expect_good "fleet/first-evaluates" "$F1" "$WORK/b1.log"
+		expect_good "fleet/second-dead-resolver-served-from-redis" "$F2" "$WORK/b2.log"
+		# (c) Redis dies: what the daemon holds still serves, the rest is temperror.
+		kill -KILL "$REDIS_PID" 2>/dev/null
+		wait "$REDIS_PID" 2>/dev/null
+		REDIS_PID=""
+		expect_good "redis-killed/cached-domain-still-served" "$F2" "$WORK/b2.log"
+		if run_lua "$F2" "$WORK/temperror.lua" "$WORK/c.out" -D domain=unknown.test; then
+			pass "redis-killed/unknown-domain-reads-temperror"
+		else
+			fail_with "redis-killed/unknown-domain-reads-temperror" "no temperror header" \
+				"$WORK/c.out"
+		fi
+		stop_milters "fleet/first-stops" "$B1" "$WORK/b1.log" \
+			"redis-killed/second-stops-cleanly" "$B2" "$WORK/b2.log"
+	else
+		fail_with "fleet/start" "a daemon did not start" "$WORK/b2.log"
+	fi
+	redis_stop
+else
+	fail "fleet/redis" "redis-server did not start"
+fi
+
+# ---- (d) a named StateDirectory that does not exist ----
+write_conf "$WORK/d.conf" "inet:$(free_port)@127.0.0.1" "$LIVE" \
+	"StateDirectory $WORK/no-such-dir"
+if out="$("$PM" -n -c "$WORK/d.conf" 2>&1)"; then
+	fail "config/missing-state-directory" "exit 0: $out"
+elif [[ "$out" == *"StateDirectory $WORK/no-such-dir"* ]]; then
+	pass "config/missing-state-directory"
+else
+	fail "config/missing-state-directory" "the message does not name the key: $out"
+fi
+
+finish
