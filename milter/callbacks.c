@@ -422,7 +422,6 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char 
 	char *value, *spaced;
 	uint64_t deadline, now;
 	unsigned timeout;
-	size_t i;
 	bool ok;
 
 	if (!m->dkim_eoh) {

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ascii.h"
 #include "check/checks.h"
 #include "record/dkim_key.h"
 #include "util/strbuf.h"
@@ -79,8 +80,7 @@ selector_invalid(const char *s)
 			label = 0;
 			continue;
 		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_'))
+		if (!ascii_is_ldh((unsigned char)c) && c != '_')
 			return "a byte other than a letter, digit, '-' or '_'";
 		if (++label > 63)
 			return "a label longer than 63 bytes";

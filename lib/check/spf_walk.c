@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ascii.h"
 #include "check/spf_walk.h"
 
 /* Whether a status is a certain "no records" (RFC 2308 NXDOMAIN/NODATA). */
@@ -123,7 +124,7 @@ walk_name(const char *spec, char out[256])
 			} else if (c <= 0x20 || c >= 0x7f || c == '\\' || ++label > 63) {
 				return false;
 			}
-			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+			out[o++] = (char)ascii_lower((unsigned char)c);
 		}
 	}
 	out[o] = '\0';

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ascii.h"
 #include "cache/cache.h"
 #include "eval/eval.h"
 #include "eval/eval_fetch.h"
@@ -162,8 +163,7 @@ slot_add(struct eval_ctx *ctx, const char *name, uint16_t type)
 		return NULL;
 	}
 	for (i = 0; slot->name[i]; i++)
-		if (slot->name[i] >= 'A' && slot->name[i] <= 'Z')
-			slot->name[i] = (char)(slot->name[i] - 'A' + 'a');
+		slot->name[i] = (char)ascii_lower((unsigned char)slot->name[i]);
 	slot->type = type;
 	ctx->slots[ctx->nslots++] = slot;
 	return slot;

@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 
 #ifdef HAVE_CONFIG_H
+#include "util/ascii.h"
 #include "config.h"
 #endif
 #include "dns/dns.h"
@@ -171,8 +172,7 @@ set_error(struct https_result *r, int status, const char *fmt, ...)
 static bool
 host_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-' || c == '.';
+	return ascii_is_ldh((unsigned char)c) || c == '.';
 }
 
 /*

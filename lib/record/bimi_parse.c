@@ -13,34 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/bimi_parse.h"
 #include "record/taglist.h"
 #include "util/strbuf.h"
 
 #define SEC_RECORD	"BIMI draft 4.3"
 #define SEC_DECLINE	"BIMI draft 4.3.1"
-
-/* WSP = SP / HTAB. */
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* ASCII lower case of one byte. */
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* Letter, digit or '-': a byte of an LDH label. */
-static bool
-is_ldh(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-';
-}
 
 /* Record a problem (always counted, kept while there is room). */
 static void
@@ -92,21 +71,21 @@ bimi_txt_classify(const void *data, size_t len)
 	/* bimi-version = "v" *WSP "=" *WSP "BIMI1", then a separator or the end. */
 	if (len >= 1 && p[0] == 'v') {
 		i = 1;
-		while (i < len && is_wsp(p[i]))
+		while (i < len && ascii_is_wsp(p[i]))
 			i++;
 		if (i < len && p[i] == '=') {
 			i++;
-			while (i < len && is_wsp(p[i]))
+			while (i < len && ascii_is_wsp(p[i]))
 				i++;
 			if (len - i >= 5 && memcmp(p + i, "BIMI1", 5) == 0 &&
-			    (len - i == 5 || p[i + 5] == ';' || is_wsp(p[i + 5])))
+			    (len - i == 5 || p[i + 5] == ';' || ascii_is_wsp(p[i + 5])))
 				return BIMI_TXT_CANDIDATE;
 		}
 	}
 	/* "v=bimi1", " v=BIMI1", "l=...; v=BIMI1", "v=BIMI2": an attempt, reported. */
-	for (i = 0; i < len && is_wsp(p[i]); i++)
+	for (i = 0; i < len && ascii_is_wsp(p[i]); i++)
 		;
-	if ((i < len && lower(p[i]) == 'v' && contains_ieq(p + i, len - i, "bimi")) ||
+	if ((i < len && ascii_lower(p[i]) == 'v' && contains_ieq(p + i, len - i, "bimi")) ||
 	    contains_ieq(p, len, "v=bimi"))
 		return BIMI_TXT_LOOKALIKE;
 	return BIMI_TXT_OTHER;
@@ -155,7 +134,7 @@ uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 			label = 0;
 			continue;
 		}
-		if (!is_ldh(p[i]) || (label == 0 && p[i] == '-') || ++label > 63) {
+		if (!ascii_is_ldh(p[i]) || (label == 0 && p[i] == '-') || ++label > 63) {
 			uri_invalid(u, "the host is not a valid domain name");
 			return -1;
 		}
@@ -186,7 +165,7 @@ uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 		}
 	}
 	for (i = 0; i < hlen; i++)
-		u->host[i] = (char)lower(p[i]);
+		u->host[i] = (char)ascii_lower(p[i]);
 	u->host[hlen] = '\0';
 	return 0;
 }
@@ -248,9 +227,9 @@ parse_logos(struct bimi_record *rec, const struct taglist_tag *t)
 	while (start <= n) {
 		for (end = start; end < n && v[end] != ','; end++)
 			;
-		for (a = start; a < end && is_wsp(v[a]); a++)
+		for (a = start; a < end && ascii_is_wsp(v[a]); a++)
 			;
-		for (b = end; b > a && is_wsp(v[b - 1]); b--)
+		for (b = end; b > a && ascii_is_wsp(v[b - 1]); b--)
 			;
 		if (a == b) {
 			add_problem(rec, BIMI_PSEV_ERROR, "l", v, n, "an empty item in the l= "
@@ -406,7 +385,7 @@ bimi_selector_valid(const char *s)
 			if (label == 0 || s[i - 1] == '-')
 				return false;
 			label = 0;
-		} else if (!is_ldh((unsigned char)s[i]) || (label == 0 && s[i] == '-') ||
+		} else if (!ascii_is_ldh((unsigned char)s[i]) || (label == 0 && s[i] == '-') ||
 		    ++label > BIMI_SELECTOR_MAX) {
 			return false;
 		}
@@ -434,7 +413,7 @@ bimi_selector_header(const void *data, size_t len, char *sel, size_t sellen)
 	if (s == NULL || s->value_len == 0 || s->value_len >= sellen)
 		return -1;
 	for (i = 0; i < s->value_len; i++)
-		sel[i] = (char)lower(s->value[i]);
+		sel[i] = (char)ascii_lower(s->value[i]);
 	sel[s->value_len] = '\0';
 	if (!bimi_selector_valid(sel)) {
 		sel[0] = '\0';

@@ -25,6 +25,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "util/ascii.h"
 #include "record/dkim_key.h"
 #include "record/taglist.h"
 #include "util/strbuf.h"
@@ -169,8 +170,7 @@ report_taglist_errors(struct dkim_key *key, const struct taglist *tl, const uint
 static bool
 is_word_byte(uint8_t c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-';
+	return ascii_is_ldh(c);
 }
 
 /* Whether n bytes at p are a hyphenated-word: ALPHA [*(ALPHA/DIGIT/"-") (ALPHA/DIGIT)]. */
@@ -179,7 +179,7 @@ is_hyphenated_word(const uint8_t *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')))
+	if (n == 0 || !ascii_is_alpha(p[0]))
 		return false;
 	for (i = 1; i < n; i++)
 		if (!is_word_byte(p[i]))
@@ -314,8 +314,7 @@ parse_k(struct dkim_key *key, const struct taglist_tag *t)
 static bool
 is_b64(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '+' || c == '/';
+	return ascii_is_alnum(c) || c == '+' || c == '/';
 }
 
 /* The OpenSSL name of a key's type, for messages (static in OpenSSL). */

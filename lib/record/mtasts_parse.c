@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "util/buf.h"
 #include "record/mtasts_parse.h"
 #include "record/taglist.h"
@@ -22,20 +23,6 @@
 #define SEC_TXT		"RFC 8461 3.1"
 #define SEC_POLICY	"RFC 8461 3.2"
 #define SEC_MX		"RFC 8461 3.2, 4.1"
-
-/* ALPHA / DIGIT. */
-static bool
-is_alnum(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* WSP = SP / HTAB. */
-static bool
-is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
 
 /* Record a problem (counted always, kept while there is room). */
 static void
@@ -61,10 +48,10 @@ is_ext_name(const uint8_t *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > 32 || !is_alnum(p[0]))
+	if (n == 0 || n > 32 || !ascii_is_alnum(p[0]))
 		return false;
 	for (i = 1; i < n; i++)
-		if (!is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
+		if (!ascii_is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
 			return false;
 	return true;
 }
@@ -108,9 +95,9 @@ segment_is_extension(const uint8_t *p, size_t len, size_t pos)
 		s--;
 	while (e < len && p[e] != ';')
 		e++;
-	while (s < e && is_wsp(p[s]))
+	while (s < e && ascii_is_wsp(p[s]))
 		s++;
-	while (e > s && is_wsp(p[e - 1]))
+	while (e > s && ascii_is_wsp(p[e - 1]))
 		e--;
 	for (eq = s; eq < e && p[eq] != '='; eq++)
 		;
@@ -141,7 +128,7 @@ txt_check_tag(const struct taglist *tl, size_t i, const uint8_t *p, struct mtast
 	if (taglist_name_is(tl, t, "id")) {
 		if (t->duplicate)
 			return;		/* the taglist error says so */
-		for (k = 0; k < t->value_len && is_alnum(t->value[k]); k++)
+		for (k = 0; k < t->value_len && ascii_is_alnum(t->value[k]); k++)
 			;
 		if (t->value_len == 0 || t->value_len > MTASTS_ID_MAX || k != t->value_len) {
 			add_problem(out->problems, &out->nproblems, MTASTS_PSEV_ERROR,
@@ -234,7 +221,7 @@ mx_pattern_check(const uint8_t *p, size_t n, char out[256], bool *dot)
 			if (label == 0 || p[i - 1] == '-')
 				return "an empty label or one ending in \"-\"";
 			label = 0;
-		} else if (is_alnum(c) || (c == '-' && label > 0)) {
+		} else if (ascii_is_alnum(c) || (c == '-' && label > 0)) {
 			if (++label > 63)
 				return "a label longer than 63 bytes";
 		} else if (c == '*') {
@@ -361,9 +348,9 @@ pol_line(struct mtasts_policy *out, size_t line, const uint8_t *p, size_t n,
 		    "not a valid field name before \":\": line ignored", SEC_POLICY);
 		return;
 	}
-	for (vs = colon + 1; vs < n && is_wsp(p[vs]); vs++)
+	for (vs = colon + 1; vs < n && ascii_is_wsp(p[vs]); vs++)
 		;
-	for (ve = n; ve > vs && is_wsp(p[ve - 1]); ve--)
+	for (ve = n; ve > vs && ascii_is_wsp(p[ve - 1]); ve--)
 		;
 	pol_field(out, line, p, colon, p + vs, ve - vs, seen);
 }

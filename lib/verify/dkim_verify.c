@@ -56,6 +56,7 @@
 
 #include <opendkim/dkim.h>
 
+#include "util/ascii.h"
 #include "verify/dkim_verify.h"
 #include "verify/dkim_verify_int.h"
 
@@ -628,13 +629,7 @@ name_is(const char *name, size_t len, const char *want)
 	if (strlen(want) != len)
 		return false;
 	for (i = 0; i < len; i++) {
-		unsigned char a = (unsigned char)name[i], b = (unsigned char)want[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (unsigned char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b - 'A' + 'a');
-		if (a != b)
+		if (ascii_lower((unsigned char)name[i]) != ascii_lower((unsigned char)want[i]))
 			return false;
 	}
 	return true;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/dkim_key.h"
 #include "verify/dkim_verify.h"
 #include "verify/dkim_verify_int.h"
@@ -53,13 +54,11 @@ dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen)
 			label = 0;
 			continue;
 		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		if (!ascii_is_ldh((unsigned char)c) && c != '_')
 			return -1;
 		if (++label > 63)
 			return -1;
-		if (c >= 'A' && c <= 'Z')
-			out[i] = (char)(c - 'A' + 'a');
+		out[i] = (char)ascii_lower((unsigned char)c);
 	}
 	return label == 0 ? -1 : 0;
 }

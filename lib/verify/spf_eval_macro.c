@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "verify/spf_eval_int.h"
 
 #define XBUF_SIZE	1024	/* expansion window; keeps the last XBUF_KEEP on overflow */
@@ -63,7 +64,7 @@ spf_name_form(const char *s, size_t len, char out[NAME_SIZE], bool *multi)
 		} else if (c < 0x20 || c > 0x7e || c == '\\' || ++label > 63) {
 			return false;
 		}
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		out[i] = (char)ascii_lower((unsigned char)c);
 	}
 	out[len] = '\0';
 	if (multi != NULL)
