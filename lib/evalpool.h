@@ -56,7 +56,7 @@ void evalpool_release(struct eval_ticket *t);
 
 /*
  * Remember the selector of a verified DKIM signature for domain (normalized): the
- * domain's later evaluations check its key record too (DESIGN.md, Cache).
+ * domain's later evaluations check its key record too (ARCHITECTURE.md, Cache).
  */
 void evalpool_learn_selector(struct evalpool *pool, const char *domain,
 			     const char *selector);

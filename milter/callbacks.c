@@ -2,7 +2,7 @@
  * callbacks.c - libmilter callbacks: which domains a message has, when their
  * evaluation starts, and the headers and log lines at end of message.
  *
- * Contexts (DESIGN.md; OpenDKIM's split): a connection context, created at
+ * Contexts (ARCHITECTURE.md, Life of a message; OpenDKIM's split): a connection context, created at
  * negotiate or connect, holding a runtime reference until close; a message context,
  * reset at MAIL FROM and freed at abort, at the next MAIL FROM and at close (close
  * may come without connect). Both live only behind smfi_setpriv(): libmilter's
@@ -303,7 +303,7 @@ strip_note(struct strip_list *l, bool remove)
 	l->idx[l->n++] = l->seen;
 }
 
-/* Remove a list's fields from the highest index down (DESIGN.md); false on failure. */
+/* Remove a list's fields from the highest index down (ARCHITECTURE.md, Life of a message); false on failure. */
 static bool
 strip_apply(SMFICTX *ctx, const char *name, struct strip_list *l, const char *qid)
 {
@@ -541,7 +541,7 @@ cb_eom(SMFICTX *ctx)
 	qid = smfi_getsymval(ctx, "i");
 	if (qid == NULL || *qid == '\0')
 		qid = "NOQUEUE";
-	/* Forged copies go first, from the highest index down (DESIGN.md). */
+	/* Forged copies go first, from the highest index down (ARCHITECTURE.md, Life of a message). */
 	if (!strip_apply(ctx, HEADER_NAME, &m->posture, qid) ||
 	    !strip_apply(ctx, AUTHRES_NAME, &m->authres, qid))
 		ok = false;

@@ -4,7 +4,7 @@
  * A thin layer over libposture: options, then posture_evaluate() per domain, then
  * the text or JSON report. Exit 0 when every domain was evaluated (whatever the
  * grades), 1 when some could not be (the others are still reported), 2 on bad usage
- * with a one-line reason (DESIGN.md, Interfaces). Message mode (--message FILE
+ * with a one-line reason (ARCHITECTURE.md, Interfaces). Message mode (--message FILE
  * --client-ip IP) lives in check_message.c.
  */
 #include <errno.h>

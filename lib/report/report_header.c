@@ -1,5 +1,5 @@
 /*
- * report_header.c - the X-Domain-Posture header value (DESIGN.md, The header).
+ * report_header.c - the X-Domain-Posture header value (ARCHITECTURE.md, The header).
  *
  *   posture_header_value()  "authserv-id; domain=...; grade=...; mx=ok; ..."
  *

@@ -781,7 +781,7 @@ test_space_before_colon_passes(void **state)
 }
 
 /*
- * DESIGN.md pitfall: the milter's folds are bare LF. With c=simple the folded Subject
+ * A pitfall (ARCHITECTURE.md, Verification libraries): the milter's folds are bare LF. With c=simple the folded Subject
  * is hashed byte for byte, so without the LF -> CRLF conversion this fails (measured:
  * libopendkim answers "Bad signature" for the same input given raw).
  */
