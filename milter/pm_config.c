@@ -240,6 +240,9 @@ pm_config_socket(const char *spec, struct pm_socket_addr *out)
 	size_t plen, hlen;
 
 	memset(out, 0, sizeof(*out));
+	for (rest = spec; *rest; rest++)
+		if ((unsigned char)*rest < 0x20 || *rest == 0x7f)
+			return "control character in the socket spec";
 	if (colon == NULL || (colon - spec == 4 && !strncasecmp(spec, "unix", 4)) ||
 	    (colon - spec == 5 && !strncasecmp(spec, "local", 5)) || colon == spec) {
 		rest = colon ? colon + 1 : spec;

@@ -282,6 +282,7 @@ test_config_socket_and_port_parsers(void **state)
 	assert_non_null(pm_config_socket("inet:@127.0.0.1", &sa));
 	assert_non_null(pm_config_socket("inet6:8891@[::1", &sa));
 	assert_non_null(pm_config_socket("unix:", &sa));
+	assert_non_null(pm_config_socket("unix:/run/pm/so\nck", &sa));
 
 	assert_null(pm_config_port("1", &port));
 	assert_int_equal(port, 1);
