@@ -14,21 +14,13 @@ abspath() {
 top_srcdir="$(abspath "${top_srcdir:-.}")"
 top_builddir="$(abspath "${top_builddir:-.}")"
 PM="${POSTURE_MILTER:-$top_builddir/posture-milter}"
+PC="${POSTURE_CHECK:-$top_builddir/posture-check}"
 SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer'
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
 
-if ! command -v python3 >/dev/null; then
-	if [ -n "${CI:-}" ]; then
-		echo "FAIL setup: python3 not installed, and CI is set"
-		exit 1
-	fi
-	echo "SKIP: python3 not installed"
-	exit 77
-fi
-if [ ! -x "$PM" ]; then
-	echo "FAIL setup: $PM not built"
-	exit 99
-fi
+. "$top_srcdir/tests/integration/report.sh"
+skip_unless_present "$(command -v python3 >/dev/null || echo python3)"
+require_built "$PM" "$PC"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-config.XXXXXX")" || exit 99
 chmod 0755 "$WORK"
 PIDS=()
@@ -42,18 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-# Record a pass.
-pass() {
-	echo "ok $1"
-	passed=$((passed + 1))
-}
-# Record a failure: name, reason, and the output file's tail when given.
-fail() {
-	echo "FAIL $1: $2"
-	[ $# -ge 3 ] && [ -s "$3" ] && tail -n 20 "$3" | sed 's/^/    /'
-	failed=$((failed + 1))
+# Record a failure with the tail of an output file: name, reason, file.
+fail_with() {
+	fail "$1" "$2" - < <(tail -n 20 "$3" 2>/dev/null)
 }
 
 # A TCP port on 127.0.0.1 free right now.
@@ -80,11 +63,11 @@ expect_refused() {
 	timeout 30 "$PM" -n -c "$file" "$@" >"$out" 2>&1
 	rc=$?
 	if grep -Eq "$SANITIZER_RE" "$out"; then
-		fail "$name" "sanitizer report" "$out"
+		fail_with "$name" "sanitizer report" "$out"
 	elif [ "$rc" = 0 ]; then
-		fail "$name" "-n accepted it (expected an error naming '$want')" "$out"
+		fail_with "$name" "-n accepted it (expected an error naming '$want')" "$out"
 	elif ! grep -qF -- "$want" "$out"; then
-		fail "$name" "exit $rc, but the error does not say '$want'" "$out"
+		fail_with "$name" "exit $rc, but the error does not say '$want'" "$out"
 	else
 		pass "$name"
 	fi
@@ -99,7 +82,7 @@ expect_ok() {
 	if [ "$rc" = 0 ] && grep -qF "configuration OK" "$out" && ! grep -Eq "$SANITIZER_RE" "$out"; then
 		pass "$name"
 	else
-		fail "$name" "exit $rc on a good file" "$out"
+		fail_with "$name" "exit $rc on a good file" "$out"
 	fi
 }
 
@@ -131,6 +114,15 @@ conf "$F" "Socket inet:8891@127.0.0.1"
 expect_refused option-p-port-above-65535 "$F" "socket inet:70000@127.0.0.1: not a port" \
 	-p inet:70000@127.0.0.1
 expect_ok good-inet-socket "$F"
+# posture-check's port option goes through the same parser (exit 2: bad usage).
+out="$WORK/check-https-port.out"
+"$PC" --https-port 65979 example.com >"$out" 2>&1
+rc=$?
+if [ "$rc" = 2 ] && grep -qF -- "--https-port: not a port" "$out"; then
+	pass posture-check-https-port-above-65535
+else
+	fail_with posture-check-https-port-above-65535 "exit $rc" "$out"
+fi
 
 # ---- errors that say where: file, line, key, reason ----
 conf "$F" "Socket inet:8891@127.0.0.1" "DNSTimeout 0x10"
@@ -149,7 +141,7 @@ expect_refused binary-line "$F" "$F:4: NUL or control byte in the line"
 conf "$F" "Socket inet:8891@127.0.0.1" $'K\xff\xfey 1'
 expect_refused binary-key-masked "$F" "$F:4: K??y: unknown key"
 if grep -q $'\xff' "$WORK/binary-key-masked.out"; then
-	fail binary-key-not-echoed "a raw byte of the key reached the output" "$WORK/binary-key-masked.out"
+	fail_with binary-key-not-echoed "a raw byte of the key reached the output" "$WORK/binary-key-masked.out"
 else
 	pass binary-key-not-echoed
 fi
@@ -166,11 +158,11 @@ if hold_port "$PORT"; then
 	if [ "$rc" != 0 ] && grep -qF "cannot open the milter socket inet:$PORT@127.0.0.1: Address already in use" "$out"; then
 		pass socket-open-failure-says-why
 	else
-		fail socket-open-failure-says-why "exit $rc without the reason" "$out"
+		fail_with socket-open-failure-says-why "exit $rc without the reason" "$out"
 	fi
 	kill "$HOLDER" 2>/dev/null
 else
-	fail check-while-port-held "could not hold port $PORT" "$WORK/holder.out"
+	fail_with check-while-port-held "could not hold port $PORT" "$WORK/holder.out"
 fi
 
 # ---- unix sockets: directory safety, ownership ----
@@ -202,12 +194,12 @@ run_as_root_test() {
 	if [ -S "$sock" ] && [ "$owner" = "$user" ]; then
 		pass socket-given-to-userid
 	else
-		fail socket-given-to-userid "socket owner '${owner:-none}', expected $user" "$out"
+		fail_with socket-given-to-userid "socket owner '${owner:-none}', expected $user" "$out"
 	fi
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	if grep -Eq "$SANITIZER_RE" "$out"; then
-		fail socket-given-to-userid-clean "sanitizer report" "$out"
+		fail_with socket-given-to-userid-clean "sanitizer report" "$out"
 	fi
 }
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
@@ -218,5 +210,4 @@ else
 	echo "# skipped socket-given-to-userid: needs root and the user nobody"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
