@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record/authres_id.h"
 #include "net/cidr.h"
 #include "dns/dns_server.h"
 #include "pm_config.h"
@@ -424,9 +425,8 @@ key_apply(const struct key_def *k, struct pm_config *cfg, char *value, char *buf
 		return string_set(field, value);
 	case V_AUTHSERV:
 		/* It starts our headers: a plain token (RFC 8601 2.5), nothing to inject. */
-		if (strlen(value) > 200 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(value))
-			return "use letters, digits, '.', '-' and '_' only (RFC 8601 2.5)";
+		if (!authres_id_valid(value))
+			return AUTHRES_ID_RULE;
 		return string_set(field, value);
 	case V_LIST:
 	case V_CIDR_LIST:

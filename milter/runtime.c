@@ -2,7 +2,6 @@
  * runtime.c - configuration, engine and pool as one reference-counted unit
  * (see runtime.h).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record/authres_id.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -25,18 +25,6 @@ runtime_free(struct runtime *rt)
 	posture_engine_free(rt->engine);
 	pm_config_free(&rt->cfg);
 	free(rt);
-}
-
-/* Whether an authserv-id can start our headers as a plain token. */
-static bool
-authserv_valid(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 200)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
-			return false;
-	return true;
 }
 
 /* Build everything from a configuration file (NULL path: defaults only). */
@@ -64,9 +52,9 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 		snprintf(err, errlen, "gethostname: %s", strerror(errno));
 		goto fail;
 	}
-	if (!authserv_valid(rt->authserv_id)) {
-		snprintf(err, errlen, "AuthservID '%.64s': use letters, digits, '.', '-', '_' "
-		    "(RFC 8601 2.5)%s", rt->authserv_id, rt->cfg.authserv_id ? "" :
+	if (!authres_id_valid(rt->authserv_id)) {
+		snprintf(err, errlen, "AuthservID '%.64s': " AUTHRES_ID_RULE "%s",
+		    rt->authserv_id, rt->cfg.authserv_id ? "" :
 		    " (from the host name: set AuthservID)");
 		goto fail;
 	}

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "record/authres_id.h"
+#include "util/ascii.h"
 
 /* Skip white space and RFC 5322 comments (nested, with quoted-pairs). */
 static const char *
@@ -54,4 +55,17 @@ authres_id_is(const char *value, const char *authserv_id)
 		value++;
 	value = skip_cfws(value);
 	return *value == ';';
+}
+
+/* Whether id is a plain token we may start our fields with (see authres_id.h). */
+bool
+authres_id_valid(const char *id)
+{
+	size_t n = 0;
+
+	for (; id[n] != '\0'; n++)
+		if (n >= AUTHRES_ID_MAX ||
+		    !(ascii_is_alnum((unsigned char)id[n]) || strchr(".-_", id[n]) != NULL))
+			return false;
+	return n > 0;
 }
