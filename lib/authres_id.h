@@ -4,8 +4,9 @@
  *   authres_id_is()   the field's value names this authserv-id (RFC 8601 2.2)
  *
  * The milter removes copies of its own fields that arrive with a message (RFC 8601 5):
- * a field is ours when its value starts, after CFWS, with our authserv-id, optionally
- * an authserv-version, then ';'. The value is sender text: any bytes.
+ * a field is ours when its value starts, after CFWS, with our authserv-id (a token,
+ * or a quoted-string whose content is the id), optionally an authserv-version, then
+ * ';'. Case is ignored. The value is sender text: any bytes.
  *
  * What can go wrong: nothing; an unterminated comment reads to the end and is not ours.
  */
