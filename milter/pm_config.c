@@ -67,6 +67,7 @@ static const struct key_def keys[] = {
 	{ "SkipAuthenticated",	V_BOOL, F(skip_authenticated), 0, 0, 0 },
 	{ "AuthResults",	V_BOOL, F(auth_results), 0, 0, 0 },
 	{ "StripHeaders",	V_STRIP, F(strip_headers), 0, 0, 0 },
+	{ "MaxForgedHeaders",	V_UINT, F(max_forged_headers), 0, 0, 1000 },
 	{ "OnError",		V_ON_ERROR, F(on_error), 0, 0, 0 },
 	{ "HTTPSPort",		V_PORT, F(https_port), 0, 0, 0 },
 	{ "CAFile",		V_FILE, F(ca_file), 0, 0, 0 },
@@ -93,6 +94,7 @@ pm_config_init(struct pm_config *cfg)
 	cfg->skip_authenticated = true;
 	cfg->auth_results = true;
 	cfg->strip_headers = PM_STRIP_ALL;
+	cfg->max_forged_headers = 100;
 	cfg->on_error = PM_ON_ERROR_ACCEPT;
 	cfg->https_port = 443;
 }

@@ -48,6 +48,7 @@ struct pm_config {
 	bool skip_authenticated;
 	bool auth_results;
 	enum pm_strip strip_headers;
+	unsigned max_forged_headers;	/* more forged fields to remove: reject */
 	enum pm_on_error on_error;
 	unsigned https_port;
 	char *ca_file;			/* owned or NULL */

@@ -5,8 +5,9 @@
  *   authres_id_valid()   whether a configured authserv-id may start our own fields
  *
  * The milter removes copies of its own fields that arrive with a message (RFC 8601 5):
- * a field is ours when its value starts, after CFWS, with our authserv-id, optionally
- * an authserv-version, then ';'. The value is sender text: any bytes.
+ * a field is ours when its value starts, after CFWS, with our authserv-id (a token,
+ * or a quoted-string whose content is the id), optionally an authserv-version, then
+ * ';'. Case is ignored. The value is sender text: any bytes.
  *
  * What can go wrong: nothing; an unterminated comment reads to the end and is not ours.
  */
@@ -25,7 +26,7 @@ bool authres_id_is(const char *value, const char *authserv_id);
 /*
  * Whether id can start our headers as a plain token: 1 to AUTHRES_ID_MAX letters,
  * digits, '.', '-', '_' (RFC 8601 2.5 allows more; we emit nothing that needs quoting
- * and recognize only what we emit). The one rule for the configuration, the daemon,
+ * while authres_id_is() also recognizes it quoted). The one rule for the configuration, the daemon,
  * posture-check and both header builders.
  */
 bool authres_id_valid(const char *id);
