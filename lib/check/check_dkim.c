@@ -55,7 +55,8 @@
 #define DKIM_MAX_SELECTORS	32	/* selectors checked per domain; the rest ignored */
 #define RSA_MIN_BITS		1024	/* RFC 8301 3.2: verifiers reject smaller keys */
 #define RSA_GOOD_BITS		2048	/* RFC 8301 3.2: signers SHOULD use at least this */
-#define KEY_NAME_TOO_LONG	"a key name longer than 253 bytes"	/* DNS_NAME_MAX */
+/* A selector whose key name would exceed DNS_NAME_MAX. */
+#define KEY_NAME_TOO_LONG	"a key name longer than 253 bytes"
 
 struct selector {
 	const char *name;		/* borrowed from the context; valid when !invalid */
@@ -74,7 +75,8 @@ selector_invalid(const char *s)
 	case DNS_NAME_ERR_EMPTY:	return "empty";
 	case DNS_NAME_ERR_TOO_LONG:	return KEY_NAME_TOO_LONG;
 	case DNS_NAME_ERR_LONG_LABEL:	return "a label longer than 63 bytes";
-	case DNS_NAME_ERR_BAD_BYTE:	return "a byte other than a letter, digit, '-' or '_'";
+	case DNS_NAME_ERR_BAD_BYTE:
+		return "a byte other than a letter, digit, '-' or '_'";
 	case DNS_NAME_ERR_EMPTY_LABEL:
 	case DNS_NAME_ERR_HYPHEN_START:	/* not in the UNDERSCORE class */
 	case DNS_NAME_ERR_HYPHEN_END:

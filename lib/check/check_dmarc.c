@@ -46,7 +46,7 @@ struct dest {
 	const char *tag;		/* "rua" or "ruf" */
 	const char *uri;		/* sanitized URI text, borrowed from the record */
 	char qname[300];
-	bool too_long;			/* the _report._dmarc name exceeds DNS_NAME_MAX */
+	bool too_long;			/* _report._dmarc name over DNS_NAME_MAX */
 	bool authorized;
 };
 

@@ -159,7 +159,8 @@ hostname_reason(enum dns_name_error err)
 
 /*
  * Check a host name (the LDH rule of dnsname.h; then at least two labels and a last
- * label not all digits; one trailing dot allowed) and copy it in lower case into out[256].
+ * label not all digits; one trailing dot allowed) and copy it in lower case into
+ * out[256].
  */
 static const char *
 check_hostname(const uint8_t *p, size_t n, char *out)

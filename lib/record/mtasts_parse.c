@@ -201,7 +201,8 @@ mx_pattern_reason(enum dns_name_error err)
 	case DNS_NAME_ERR_EMPTY:	return "an empty name";
 	case DNS_NAME_ERR_TOO_LONG:	return "a name longer than 253 bytes";
 	case DNS_NAME_ERR_LONG_LABEL:	return "a label longer than 63 bytes";
-	case DNS_NAME_ERR_WILDCARD:	return "\"*\" may only be the whole leftmost label (\"*.\")";
+	case DNS_NAME_ERR_WILDCARD:
+		return "\"*\" may only be the whole leftmost label (\"*.\")";
 	case DNS_NAME_ERR_EMPTY_LABEL:
 	case DNS_NAME_ERR_HYPHEN_END:	return "an empty label or one ending in \"-\"";
 	case DNS_NAME_ERR_HYPHEN_START:
