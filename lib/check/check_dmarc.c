@@ -36,6 +36,7 @@
 
 #include "check/checks.h"
 #include "check/dmarc_discover.h"
+#include "util/dnsname.h"
 
 #define MAX_DESTS (2 * DMARC_MAX_URIS)
 
@@ -45,7 +46,7 @@ struct dest {
 	const char *tag;		/* "rua" or "ruf" */
 	const char *uri;		/* sanitized URI text, borrowed from the record */
 	char qname[300];
-	bool too_long;			/* the _report._dmarc name exceeds 253 bytes */
+	bool too_long;			/* _report._dmarc name over DNS_NAME_MAX */
 	bool authorized;
 };
 
@@ -86,7 +87,7 @@ collect_dests(const struct dmarc_urilist *l, const char *tag, const char *org,
 		d->tag = tag;
 		d->uri = u->text;
 		d->too_long = (size_t)snprintf(d->qname, sizeof(d->qname), "%s._report._dmarc.%s",
-		    pdomain, u->host) > 253;
+		    pdomain, u->host) > DNS_NAME_MAX;
 	}
 }
 

@@ -16,6 +16,7 @@
 #include "util/ascii.h"
 #include "record/bimi_parse.h"
 #include "record/taglist.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #define SEC_RECORD	"BIMI draft 4.3"
@@ -105,7 +106,7 @@ uri_invalid(struct bimi_uri *u, const char *reason)
 static int
 uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 {
-	size_t i, hlen, label = 0;
+	size_t i, hlen;
 	unsigned long port = 0;
 
 	for (i = 0; i < n; i++)
@@ -121,25 +122,16 @@ uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 		;
 	if (hlen > 0 && p[hlen - 1] == '.')
 		hlen--;		/* an absolute name "host.example." */
-	if (hlen == 0 || hlen > 253) {
-		uri_invalid(u, hlen == 0 ? "no host in the URI" : "the host name is too long");
+	switch (dns_name_check(p, hlen, DNS_NAME_LDH)) {
+	case DNS_NAME_OK:
+		break;
+	case DNS_NAME_ERR_EMPTY:
+		uri_invalid(u, "no host in the URI");
 		return -1;
-	}
-	for (i = 0; i < hlen; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-') {
-				uri_invalid(u, "the host is not a valid domain name");
-				return -1;
-			}
-			label = 0;
-			continue;
-		}
-		if (!ascii_is_ldh(p[i]) || (label == 0 && p[i] == '-') || ++label > 63) {
-			uri_invalid(u, "the host is not a valid domain name");
-			return -1;
-		}
-	}
-	if (label == 0 || p[hlen - 1] == '-') {
+	case DNS_NAME_ERR_TOO_LONG:
+		uri_invalid(u, "the host name is too long");
+		return -1;
+	default:
 		uri_invalid(u, "the host is not a valid domain name");
 		return -1;
 	}
@@ -376,21 +368,7 @@ bimi_parse(const void *data, size_t len, struct bimi_record *rec)
 bool
 bimi_selector_valid(const char *s)
 {
-	size_t i, label = 0, len = strnlen(s, 254);
-
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (!ascii_is_ldh((unsigned char)s[i]) || (label == 0 && s[i] == '-') ||
-		    ++label > BIMI_SELECTOR_MAX) {
-			return false;
-		}
-	}
-	return label > 0 && s[len - 1] != '-';
+	return dns_name_check(s, strnlen(s, DNS_NAME_MAX + 1), DNS_NAME_LDH) == DNS_NAME_OK;
 }
 
 /* The selector of a BIMI-Selector header value. */

@@ -16,6 +16,7 @@
 #include "util/ascii.h"
 #include "record/dmarc_parse.h"
 #include "record/taglist.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 /* Bytes a URI may hold literally (RFC 3986 2.2, 2.3), besides "%" escapes. */
@@ -138,48 +139,46 @@ dmarc_txt_classify(const void *data, size_t len)
 
 /* ---- host names and URIs ---- */
 
+/* The reason for a host name refused by the LDH rule, in this parser's words. */
+static const char *
+hostname_reason(enum dns_name_error err)
+{
+	switch (err) {
+	case DNS_NAME_OK:		return NULL;
+	case DNS_NAME_ERR_EMPTY:	return "empty host name";
+	case DNS_NAME_ERR_TOO_LONG:	return "host name longer than 253 bytes";
+	case DNS_NAME_ERR_EMPTY_LABEL:	return "empty label in host name";
+	case DNS_NAME_ERR_LONG_LABEL:	return "host name label longer than 63 bytes";
+	case DNS_NAME_ERR_HYPHEN_START:	return "host name label starts with '-'";
+	case DNS_NAME_ERR_HYPHEN_END:	return "host name label ends with '-'";
+	case DNS_NAME_ERR_BAD_BYTE:
+	case DNS_NAME_ERR_WILDCARD:	break;
+	}
+	return "host name holds a byte other than a letter, digit, '-' or '.'";
+}
+
 /*
- * Check a host name (LDH labels of 1..63, at least two, 253 at most, a last label not
- * all digits; one trailing dot allowed) and copy it in lower case into out[256].
+ * Check a host name (the LDH rule of dnsname.h; then at least two labels and a last
+ * label not all digits; one trailing dot allowed) and copy it in lower case into
+ * out[256].
  */
 static const char *
 check_hostname(const uint8_t *p, size_t n, char *out)
 {
-	size_t i, label = 0, labels = 1, last = 0;
-	bool alldigit = true;
+	const char *why;
+	size_t i, last;
 
 	if (n > 0 && p[n - 1] == '.')
 		n--;
-	if (n == 0)
-		return "empty host name";
-	if (n > 253)
-		return "host name longer than 253 bytes";
-	for (i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (label == 0)
-				return "empty label in host name";
-			if (p[i - 1] == '-')
-				return "host name label ends with '-'";
-			label = 0;
-			labels++;
-			last = i + 1;
-			alldigit = true;
-			continue;
-		}
-		if (!ascii_is_alpha(p[i]) && !ascii_is_digit(p[i]) && p[i] != '-')
-			return "host name holds a byte other than a letter, digit, '-' or '.'";
-		if (label == 0 && p[i] == '-')
-			return "host name label starts with '-'";
-		if (!ascii_is_digit(p[i]))
-			alldigit = false;
-		if (++label > 63)
-			return "host name label longer than 63 bytes";
-	}
-	if (label == 0 || p[n - 1] == '-')
-		return "host name ends badly";
-	if (labels < 2)
+	if ((why = hostname_reason(dns_name_check(p, n, DNS_NAME_LDH))) != NULL)
+		return why;
+	for (last = n; last > 0 && p[last - 1] != '.'; last--)
+		;
+	if (last == 0)
 		return "host name is not fully qualified (one label)";
-	if (alldigit && last < n)
+	for (i = last; i < n && ascii_is_digit(p[i]); i++)
+		;
+	if (i == n)
 		return "top-level label is all digits";
 	for (i = 0; i < n; i++)
 		out[i] = (char)ascii_lower(p[i]);

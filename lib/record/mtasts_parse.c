@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "record/mtasts_parse.h"
 #include "record/taglist.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #define SEC_TXT		"RFC 8461 3.1"
@@ -191,6 +192,25 @@ pol_problem(struct mtasts_policy *out, enum mtasts_psev sev, size_t line, const 
 	add_problem(out->problems, &out->nproblems, sev, line, p, n, reason, section);
 }
 
+/* The reason for an mx pattern refused by the LDH rule, in this parser's words. */
+static const char *
+mx_pattern_reason(enum dns_name_error err)
+{
+	switch (err) {
+	case DNS_NAME_OK:		return NULL;
+	case DNS_NAME_ERR_EMPTY:	return "an empty name";
+	case DNS_NAME_ERR_TOO_LONG:	return "a name longer than 253 bytes";
+	case DNS_NAME_ERR_LONG_LABEL:	return "a label longer than 63 bytes";
+	case DNS_NAME_ERR_WILDCARD:
+		return "\"*\" may only be the whole leftmost label (\"*.\")";
+	case DNS_NAME_ERR_EMPTY_LABEL:
+	case DNS_NAME_ERR_HYPHEN_END:	return "an empty label or one ending in \"-\"";
+	case DNS_NAME_ERR_HYPHEN_START:
+	case DNS_NAME_ERR_BAD_BYTE:	break;
+	}
+	return "a byte that is not a letter, digit, \"-\" or \".\"";
+}
+
 /*
  * Validate an mx pattern: ["*."] Domain (RFC 5321 4.1.2 sub-domains, LDH), at most
  * 253 bytes. Writes the lower-case pattern without a final dot to out (256 bytes).
@@ -199,41 +219,18 @@ pol_problem(struct mtasts_policy *out, enum mtasts_psev sev, size_t line, const 
 static const char *
 mx_pattern_check(const uint8_t *p, size_t n, char out[256], bool *dot)
 {
-	size_t i, label = 0, o = 0;
+	const char *why;
+	size_t i;
 
-	*dot = false;
-	if (n > 0 && p[n - 1] == '.') {
-		*dot = true;
+	*dot = n > 0 && p[n - 1] == '.';
+	if (*dot)
 		n--;
-	}
-	if (n >= 2 && p[0] == '*' && p[1] == '.') {
-		memcpy(out, "*.", 2);
-		o = 2;
-	}
-	if (n == o)
-		return "an empty name";
-	if (n > 253)
-		return "a name longer than 253 bytes";
-	for (i = o; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (c == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return "an empty label or one ending in \"-\"";
-			label = 0;
-		} else if (ascii_is_alnum(c) || (c == '-' && label > 0)) {
-			if (++label > 63)
-				return "a label longer than 63 bytes";
-		} else if (c == '*') {
-			return "\"*\" may only be the whole leftmost label (\"*.\")";
-		} else {
-			return "a byte that is not a letter, digit, \"-\" or \".\"";
-		}
-		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-	}
-	if (label == 0 || p[n - 1] == '-')
-		return "an empty label or one ending in \"-\"";
-	out[o] = '\0';
+	why = mx_pattern_reason(dns_name_check(p, n, DNS_NAME_LDH | DNS_NAME_WILDCARD));
+	if (why != NULL)
+		return why;
+	for (i = 0; i < n; i++)
+		out[i] = (char)ascii_lower(p[i]);
+	out[n] = '\0';
 	return NULL;
 }
 

@@ -14,6 +14,7 @@
 #include "util/ascii.h"
 #include "record/taglist.h"
 #include "record/tlsrpt_parse.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 /* Record a problem (counted always, kept while there is room). */
@@ -50,23 +51,7 @@ tlsrpt_txt_classify(const void *data, size_t len)
 static bool
 is_host(const uint8_t *p, size_t n)
 {
-	size_t i, label = 0;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (ascii_is_alnum(p[i]) || (p[i] == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0 && p[n - 1] != '-';
+	return dns_name_check(p, n, DNS_NAME_LDH) == DNS_NAME_OK;
 }
 
 /* Why a URI is not usable, or NULL (RFC 8460 3: mailto: or https:). */

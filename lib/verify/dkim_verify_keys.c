@@ -32,12 +32,13 @@
 #include "verify/dkim_verify.h"
 #include "verify/dkim_verify_int.h"
 #include "dns/dns.h"
+#include "util/dnsname.h"
 
 /* Build "<s>._domainkey.<d>" in lower case; -1 when it is no DNS name we would ask. */
 int
 dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen)
 {
-	size_t i, label = 0;
+	size_t i;
 	int n;
 
 	if (sel == NULL || dom == NULL)
@@ -45,22 +46,12 @@ dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen)
 	n = snprintf(out, outlen, "%s._domainkey.%s", sel, dom);
 	if (n < 0 || (size_t)n >= outlen || (size_t)n > DKV_NAME_MAX)
 		return -1;
-	for (i = 0; out[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)out[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return -1;	/* empty label, or a trailing dot */
-			label = 0;
-			continue;
-		}
-		if (!ascii_is_ldh((unsigned char)c) && c != '_')
-			return -1;
-		if (++label > 63)
-			return -1;
-		out[i] = (char)ascii_lower((unsigned char)c);
-	}
-	return label == 0 ? -1 : 0;
+	/* an empty label is refused, a trailing dot of d= or s= included */
+	if (dns_name_check(out, (size_t)n, DNS_NAME_UNDERSCORE) != DNS_NAME_OK)
+		return -1;
+	for (i = 0; i < (size_t)n; i++)
+		out[i] = (char)ascii_lower((unsigned char)out[i]);
+	return 0;
 }
 
 /* The lookup slot for name, added when absent; NULL when the table is full. */
