@@ -9,7 +9,9 @@
 #    one-line reason, bounded time), an answer too big for UDP (NSD sets TC: the TCP
 #    path must be used), invalid names (exit 2, one line on stderr), an IDN (reported
 #    under its A-label), an IPv6 resolver address, the text report, several domains,
-#    the resolver taken from a configuration file (-c) and a bad key in one.
+#    the resolver taken from a configuration file (-c) and a bad key in one;
+#  - the test server itself: a burst of 2000 first-seen names, far over NSD's default
+#    rate limit, must be answered in full (nsd.sh turns response-rate limiting off).
 # Fixtures whose header says "; https: yes" (MTA-STS policies) run with a private nginx
 # up (https.sh, serving tests/fixtures/https) and posture-check --https-port PORT
 # --ca-file CA --allow-private --timeout 15 (the slow-body fixture takes the 5 s fetch
@@ -417,6 +419,17 @@ test_config_file() {
 	fi
 }
 
+# The test NSD answers every query of a burst well over 200 a second: no answer is
+# dropped or truncated by response-rate limiting (NSD's default would after ~200).
+test_no_rate_limit() {
+	local name=nsd-no-rate-limit res
+	if res="$(nsd_burst 2000 test)"; then
+		pass "$name ($res)"
+	else
+		fail "$name" "$res"
+	fi
+}
+
 test_silent_resolver
 test_truncation
 test_invalid_name name-empty-label 'bad..name'
@@ -428,5 +441,6 @@ test_bad_resolver_option
 test_text_report
 test_several_domains
 test_config_file
+test_no_rate_limit
 
 finish
