@@ -22,7 +22,8 @@
  * Raw responses are read by dns_msg.c, not by c-ares's parsers, so NXDOMAIN, NODATA,
  * SERVFAIL, REFUSED and timeouts stay distinct (ARES_FLAG_NOCHECKRESP lets SERVFAIL and
  * REFUSED reach us) and TTLs are kept. c-ares retries over TCP when an answer comes
- * back truncated (RFC 7766 5, RFC 1035 4.2.1): IGNTC is deliberately not set.
+ * back truncated (RFC 7766 5, RFC 1035 4.2.1): IGNTC is deliberately not set. An
+ * answer still truncated over TCP (an RRset over 64 KB) reads DNS_TRUNCATED.
  *
  * What can go wrong: bad server strings (refused with a one-line reason), out of
  * memory (DNS_ERROR), unreachable servers (DNS_TIMEOUT), CNAME chains that leave the

@@ -24,6 +24,7 @@ enum dns_status {
 	DNS_REFUSED,	/* the server refused (not authoritative, policy) */
 	DNS_TIMEOUT,	/* no answer within the timeout/deadline */
 	DNS_MALFORMED,	/* an answer came but could not be parsed, or a CNAME loop */
+	DNS_TRUNCATED,	/* TC=1 where no retry can help (over TCP): the records do not fit */
 	DNS_BUDGET,	/* not asked: MaxQueriesPerEvaluation reached */
 	DNS_ERROR	/* local failure: out of memory, no servers, bad name */
 };

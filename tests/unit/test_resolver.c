@@ -9,6 +9,8 @@
  *   a.test A          192.0.2.1, TTL 300, AA
  *   big.test TXT      over UDP: TC=1 and nothing else; over TCP: 10 TXT records
  *                     "via-tcp ..." (too big for 1232 bytes anyway)
+ *   toobig.test TXT   TC=1 and no records over UDP and over TCP, as NSD answers an
+ *                     RRset over 64 KB
  *   servfail.test     SERVFAIL        refused.test   REFUSED
  *   badrdata.test     an A record with RDLENGTH 5 (malformed)
  *   nx.test           NXDOMAIN, SOA TTL 600 MINIMUM 300
@@ -51,6 +53,7 @@ struct responder {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	unsigned big_udp, big_tcp;	/* mu: big.test queries seen per transport */
+	unsigned toobig_tcp;		/* mu: toobig.test queries seen over TCP */
 	unsigned total;			/* mu: all queries answered */
 };
 
@@ -221,6 +224,11 @@ respond(const uint8_t *q, size_t qlen, int tcp, struct out *o)
 			}
 			an = 10;
 		}
+	} else if (strcmp(name, "toobig.test") == 0) {
+		pthread_mutex_lock(&resp.mu);
+		resp.toobig_tcp += tcp != 0;
+		pthread_mutex_unlock(&resp.mu);
+		flags |= 0x0200;	/* TC whatever the transport */
 	} else if (strcmp(name, "badrdata.test") == 0) {
 		at = orr(o, 1, 300);
 		obytes(o, "\xC0\x00\x02\x01\x00", 5);	/* an A with RDLENGTH 5 */
@@ -519,6 +527,30 @@ truncated_udp_answer_is_retried_over_tcp(void **state)
 	assert_int_equal(big_count(0) - udp0, 1);
 	assert_int_equal(big_count(1) - tcp0, 1);
 	assert_int_equal(a.queries, 1);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
+/* TC=1 over TCP too: no answer to be had, a temporary failure rather than "no records". */
+static void
+truncated_tcp_answer_reads_truncated(void **state)
+{
+	struct dns_resolver *r = resolver_on(resp.port, 1000, 2);
+	unsigned tcp0;
+	struct dns_answer a;
+
+	(void)state;
+	pthread_mutex_lock(&resp.mu);
+	tcp0 = resp.toobig_tcp;
+	pthread_mutex_unlock(&resp.mu);
+	ask(r, "toobig.test", DNS_T_TXT, &a);
+	assert_int_equal(a.status, DNS_TRUNCATED);
+	assert_int_equal(a.count, 0);
+	assert_null(a.rrs);
+	assert_int_equal(a.negative_ttl, 0);
+	pthread_mutex_lock(&resp.mu);
+	assert_int_equal(resp.toobig_tcp - tcp0, 1);	/* the retry over TCP was made */
+	pthread_mutex_unlock(&resp.mu);
 	dns_answer_clear(&a);
 	dns_resolver_free(r);
 }
@@ -878,6 +910,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(normal_answer),
 		cmocka_unit_test(truncated_udp_answer_is_retried_over_tcp),
+		cmocka_unit_test(truncated_tcp_answer_reads_truncated),
 		cmocka_unit_test(error_statuses_stay_distinct),
 		cmocka_unit_test(cname_outside_message_is_asked_again),
 		cmocka_unit_test(cname_loop_across_messages_is_malformed),
