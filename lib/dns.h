@@ -89,7 +89,13 @@ char *dns_txt_join(const struct dns_rr *rr, size_t *lenp);
 struct dns_resolver_config {
 	const char *const *servers;	/* "HOST", "HOST:PORT", "[V6]:PORT"; NULL/0: resolv.conf */
 	size_t nservers;
-	unsigned timeout_ms;		/* per try */
+	/*
+	 * A query that gets no answer is sent `tries` times to each server and given
+	 * up after tries * timeout_ms per server (c-ares doubles each round's wait, so
+	 * the first try waits less than timeout_ms and the last more; see dns.c).
+	 * 0 means the defaults, 2000 ms and 2 tries.
+	 */
+	unsigned timeout_ms;
 	unsigned tries;
 };
 
