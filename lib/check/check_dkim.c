@@ -23,8 +23,9 @@
  *   other TXT records: DKIM_KEY_MULTIPLE at warn (verifiers that take the first TXT
  *   may pick the wrong one), and the key record is judged.
  * - The key record (dkim_key.c): each parser problem is DKIM_KEY_SYNTAX at the
- *   problem's severity (error: verifiers discard or cannot use the key; warn: some
- *   verifiers fail; info: ignored, e.g. unknown tags). Then DKIM_KEY_REVOKED (empty
+ *   problem's severity (error: verifiers discard or cannot use the key, e.g. an RSA
+ *   key with exponent 1 or another unsafe number, RFC 8017 3.1, whose selector's fact
+ *   is "bad key"; warn: some verifiers fail; info: ignored, e.g. unknown tags). Then DKIM_KEY_REVOKED (empty
  *   p=), DKIM_KEY_UNKNOWN_TYPE (k= other than rsa/ed25519), DKIM_KEY_WEAK (RSA under
  *   1024 bits, RFC 8301 3.2) or else DKIM_KEY_SHORT (RSA under 2048 bits), DKIM_KEY_
  *   SHA1_ONLY (h= allows only sha1, RFC 8301 3.1), DKIM_KEY_NOT_EMAIL (s= lists

@@ -23,7 +23,9 @@
  *   the tag). A host is external when it is not the policy's Organizational Domain or
  *   below it (a PSD's record: the PSD); IP literals have no domain to authorize.
  * - Junk TXT records (MULTIPLE, malformed) are reported at every name the walk used
- *   except a TLD: those are not the domain owner's.
+ *   except a TLD: those are not the domain owner's. TXT records not meant as DMARC
+ *   (dmarc_txt_classify(): an SPF record a wildcard puts at _dmarc.<name>) are no
+ *   record at all, as RFC 7489 6.6.3 discards them: no finding, the walk goes on.
  *
  * What can go wrong: lookup failures (SERVFAIL, timeout, budget, refused, malformed) on
  * names the walk or the authorizations need make the family temperror with no

@@ -114,7 +114,14 @@ contains_nocase(const uint8_t *p, size_t n, const char *s)
 	return false;
 }
 
-/* Classify one TXT string found at a _dmarc name. */
+/*
+ * Classify one TXT string found at a _dmarc name. Records that do not start with
+ * v=DMARC1 are discarded (RFC 7489 6.6.3, RFC 9989 4.10 step 2): only text meant as
+ * DMARC is MALFORMED, a finding; the rest (an SPF record that a wildcard "*" TXT puts
+ * at every _dmarc name, a site verification) is OTHER, no record at the name. Meant as
+ * DMARC: "DMARC1" anywhere (any case: v=dmarc1, v=DMARC1 not first, no "v="), or a
+ * first tag v whose value starts with "DMARC" (v=DMARC2).
+ */
 enum dmarc_txt_kind
 dmarc_txt_classify(const void *data, size_t len)
 {
@@ -125,16 +132,23 @@ dmarc_txt_classify(const void *data, size_t len)
 		return DMARC_TXT_OTHER;
 	if (starts_with_version(p, len))
 		return DMARC_TXT_RECORD;
+	if (contains_nocase(p, len, "dmarc1"))
+		return DMARC_TXT_MALFORMED;
 	while (i < len && ascii_is_wsp(p[i]))
 		i++;
 	if (i < len && ascii_lower(p[i]) == 'v') {
 		i++;
 		while (i < len && ascii_is_wsp(p[i]))
 			i++;
-		if (i < len && p[i] == '=')
-			return DMARC_TXT_MALFORMED;
+		if (i < len && p[i] == '=') {
+			i++;
+			while (i < len && ascii_is_wsp(p[i]))
+				i++;
+			if (len - i >= 5 && taglist_bytes_ieq(p + i, 5, "dmarc"))
+				return DMARC_TXT_MALFORMED;
+		}
 	}
-	return contains_nocase(p, len, "dmarc1") ? DMARC_TXT_MALFORMED : DMARC_TXT_OTHER;
+	return DMARC_TXT_OTHER;
 }
 
 /* ---- host names and URIs ---- */

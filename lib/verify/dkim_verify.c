@@ -29,7 +29,9 @@
  * - Keys: the prescreen callback sees every signature before any key is fetched: it
  *   asks for all of their keys in one batch through cfg.lookup; the key lookup callback
  *   then answers from those. A failed lookup is marked KEYFAIL with dkim_sig_seterror()
- *   and an empty record (libopendkim has no callback status for "temporary").
+ *   and an empty record (libopendkim has no callback status for "temporary"). An
+ *   unsafe RSA key (exponent 1, ...: dkim_key.h) goes the same way, as a syntax error:
+ *   OpenSSL would verify a forged signature with it; permerror, the reason as comment.
  * - Minimum key size is set to 1 so that short RSA keys still verify: we then report
  *   policy (RFC 8301 3.2) with the exact modulus size from dkim_key_parse(), not
  *   libopendkim's byte-rounded one. rsa-sha1 verifies in libopendkim; policy here.
@@ -320,9 +322,11 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 		break;
 	case DKIM_SIGERROR_DNSSYNTAX:
 	case DKIM_SIGERROR_MULTIREPLY:
-		if (k != NULL && k->outcome != DKV_KEY_FOUND)
+		if (k != NULL && k->outcome != DKV_KEY_FOUND) {
 			say(out, DKIM_VERIFY_PERMERROR, k->why, NULL, NULL);
-		else
+			if (k->unsafe != DKIM_KEY_SAFE)
+				out->note = dkim_key_unsafe_word(k->unsafe);
+		} else
 			say(out, DKIM_VERIFY_PERMERROR, "key record syntax error "
 			    "(RFC 6376 3.6.1)", NULL, NULL);
 		break;

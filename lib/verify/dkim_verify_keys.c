@@ -11,13 +11,15 @@
  * Outcomes: NXDOMAIN and NODATA are "no key" (permerror); any failure of the lookup
  * (SERVFAIL, REFUSED, timeout, malformed, budget, local error, an empty answer) is
  * temperror; several key records, no key among several records, a record longer than
- * libopendkim's 1024-byte buffer or holding a NUL are unusable (permerror).
+ * libopendkim's 1024-byte buffer or holding a NUL are unusable (permerror), and so is
+ * an unsafe RSA key (dkim_key.h: exponent 1, even, ...): libopendkim never sees it, so
+ * no signature is verified with it (RFC 8017 3.1; with e=1 anyone can make one).
  *
  * What can go wrong: a key source that fills nothing (read as DNS_ERROR), that is slow
  * (it is given what is left of key_timeout_ms; past it nothing more is asked), out of
  * memory (DNS_ERROR: temperror). TXT data is never trusted: lengths come from the answer.
  *
- * Parsed records: dkim_key_parse() of a key (exact modulus size, t=y) is remembered by
+ * Parsed records: dkim_key_parse() of a key (exact modulus size, t=y, unsafe) is remembered by
  * the record's exact text in a small direct-mapped table of the library, shared by all
  * threads under one mutex held only to copy in or out. A collision (or a sender's
  * records made to collide) only evicts: the text is compared in full, so a hit is
@@ -168,6 +170,7 @@ parsed_get(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 		k->bits = p->bits;
 		k->testing = p->testing;
 		k->type = p->type;
+		k->unsafe = p->unsafe;
 	}
 	pthread_mutex_unlock(&lib->parsed_lock);
 	return hit;
@@ -193,6 +196,7 @@ parsed_put(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 	p->bits = k->bits;
 	p->testing = k->testing;
 	p->type = k->type;
+	p->unsafe = k->unsafe;
 	pthread_mutex_unlock(&lib->parsed_lock);
 	free(old);
 }
@@ -243,15 +247,22 @@ dkv_key_settle(struct dkim_verify_lib *lib, struct dkv_key *k)
 		    "(RFC 6376 3.6.1)", len);
 		return;
 	}
-	k->outcome = DKV_KEY_FOUND;
-	/* Exact modulus size and t=y from our parser; libopendkim judges the rest. */
+	/* Exact modulus size, t=y, unsafe numbers from our parser; libopendkim judges the rest. */
 	h = record_hash(k->record, len);
-	if (parsed_get(lib, k->record, len, h, k))
+	if (!parsed_get(lib, k->record, len, h, k)) {
+		(void)dkim_key_parse(k->record, len, &parsed);
+		k->bits = parsed.bits;
+		k->testing = parsed.testing;
+		k->type = parsed.type;
+		k->unsafe = parsed.unsafe;
+		parsed_put(lib, k->record, len, h, k);
+	}
+	if (k->unsafe != DKIM_KEY_SAFE) {
+		k->outcome = DKV_KEY_UNUSABLE;
+		snprintf(k->why, sizeof(k->why), "%s: not used to verify (RFC 8017 3.1)",
+		    dkim_key_unsafe_word(k->unsafe));
 		return;
-	(void)dkim_key_parse(k->record, len, &parsed);
-	k->bits = parsed.bits;
-	k->testing = parsed.testing;
-	k->type = parsed.type;
-	parsed_put(lib, k->record, len, h, k);
+	}
+	k->outcome = DKV_KEY_FOUND;
 }
 
