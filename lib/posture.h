@@ -1,7 +1,11 @@
 /*
  * posture.h - libposture, the engine behind posture-milter and posture-check.
  *
- * The one public header the programs include. It knows nothing of libmilter or c-ares.
+ * The library's public header, with codes.h (the finding-code catalogue) that it
+ * includes. It knows nothing of libmilter or c-ares. The programs also use a few
+ * headers of the layers below (the evaluation pool, message verification, the parsers
+ * the milter feeds header by header): tests/layering.sh lists them as PROGRAM_HEADERS
+ * and fails on any other, and ARCHITECTURE.md (Layers) says why each is there.
  *
  *   posture_engine_new()     resolver + public suffix list, shared by many evaluations
  *   posture_evaluate()       evaluate one domain: DNS lookups in rounds, findings, grade
