@@ -3,7 +3,7 @@
  *
  * Codes are part of the interface (header, logs, JSON): never rename one, only add.
  * Each entry: code, family, default severity. A check may raise a finding at another
- * severity where the context decides (posture_finding_add_sev()).
+ * severity where the context decides (eval_finding_sev(), eval/eval.h).
  */
 #ifndef POSTURE_CODES_H
 #define POSTURE_CODES_H

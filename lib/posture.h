@@ -1,13 +1,17 @@
 /*
  * posture.h - libposture, the engine behind posture-milter and posture-check.
  *
- * The one public header the programs include. It knows nothing of libmilter or c-ares.
+ * The library's public header, with codes.h (the finding-code catalogue) that it
+ * includes. It knows nothing of libmilter or c-ares. The programs also use a few
+ * headers of the layers below (the evaluation pool, message verification, the parsers
+ * the milter feeds header by header): tests/layering.sh lists them as PROGRAM_HEADERS
+ * and fails on any other, and ARCHITECTURE.md (Layers) says why each is there.
  *
  *   posture_engine_new()     resolver + public suffix list, shared by many evaluations
  *   posture_evaluate()       evaluate one domain: DNS lookups in rounds, findings, grade
  *   posture_name_normalize() validate a domain name and convert it to lower-case A-labels
  *   posture_report_text()    a report for a terminal
- *   posture_report_json()    the JSON interface described in DESIGN.md
+ *   posture_report_json()    the JSON interface (ARCHITECTURE.md, Interfaces)
  *
  * Thread safety: an engine may be shared by threads; each evaluation is owned by the
  * thread that asked for it. Nothing here exits or aborts: errors come back as values.
@@ -30,7 +34,7 @@ enum posture_family {
 enum posture_severity { SEV_INFO, SEV_WARN, SEV_ERROR };
 
 /*
- * Posture words (DESIGN.md, Findings): never the verification words pass/fail.
+ * Posture words (ARCHITECTURE.md, Findings): never the verification words pass/fail.
  * PR_NOT_CHECKED marks a family that this build or this evaluation did not check:
  * it is left out of reports entirely (no fake "none").
  */

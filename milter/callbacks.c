@@ -2,7 +2,7 @@
  * callbacks.c - libmilter callbacks: which domains a message has, when their
  * evaluation starts, and the headers and log lines at end of message.
  *
- * Contexts (DESIGN.md; OpenDKIM's split): a connection context, created at
+ * Contexts (ARCHITECTURE.md, Life of a message; OpenDKIM's split): a connection context, created at
  * negotiate or connect, holding a runtime reference until close; a message context,
  * reset at MAIL FROM and freed at abort, at the next MAIL FROM and at close (close
  * may come without connect). Both live only behind smfi_setpriv(): libmilter's
@@ -13,7 +13,15 @@
  * header; both run on the evaluation pool and are collected at end of message, so
  * DNS time overlaps the DATA transfer. Nothing waits past EvaluationTimeout: what
  * is not ready then is temperror, and the message goes on.
+ *
+ * Forged copies of our fields are removed at end of message, one delete request
+ * each. Postfix's cleanup pays for each with a reverse jump record (quadratic in
+ * their number; it panics past ~10000), so a message with more of them than
+ * MaxForgedHeaders, both names counted together, is rejected with 550 5.7.1 instead:
+ * never a 4xx, which would invite the same message again, and never delivered with
+ * forgeries left. Indexes are kept only up to that cap.
  */
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -46,6 +54,7 @@ struct domain_req {
 /* Copies of one of our header fields to remove at end of message. */
 struct strip_list {
 	unsigned seen;			/* fields of that name seen */
+	unsigned forged;		/* of those, fields to remove (kept or not) */
 	bool all;			/* remove 1..seen (StripHeaders all) */
 	unsigned *idx;			/* owned: 1-based indexes to remove */
 	size_t n, cap;
@@ -280,15 +289,35 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return no_reply(cc, SMFIP_NR_RCPT);
 }
 
+/* Fields of both lists to remove: more than MaxForgedHeaders rejects the message. */
+static unsigned
+strip_forged(const struct msg_ctx *m)
+{
+	return m->posture.forged + m->authres.forged;	/* each at most UINT_MAX / 2 */
+}
+
 /* Count one field of a list's name; remember it for removal when remove is set. */
 static void
-strip_note(struct strip_list *l, bool remove)
+strip_note(struct msg_ctx *m, struct strip_list *l, bool remove, unsigned max_forged)
 {
 	unsigned *grown;
 	size_t cap;
 
-	l->seen++;
-	if (!remove || l->all)
+	if (l->seen < UINT_MAX)
+		l->seen++;
+	if (!remove && !l->all)
+		return;
+	if (l->forged < UINT_MAX / 2)
+		l->forged++;
+	if (strip_forged(m) > max_forged) {
+		/* Rejected at end of message: no index is needed, none is kept. */
+		free(m->posture.idx);
+		free(m->authres.idx);
+		m->posture.idx = m->authres.idx = NULL;
+		m->posture.n = m->posture.cap = m->authres.n = m->authres.cap = 0;
+		return;
+	}
+	if (l->all)
 		return;
 	if (l->n == l->cap) {
 		cap = l->cap ? l->cap * 2 : 8;
@@ -303,7 +332,7 @@ strip_note(struct strip_list *l, bool remove)
 	l->idx[l->n++] = l->seen;
 }
 
-/* Remove a list's fields from the highest index down (DESIGN.md); false on failure. */
+/* Remove a list's fields from the highest index down (ARCHITECTURE.md, Life of a message); false on failure. */
 static bool
 strip_apply(SMFICTX *ctx, const char *name, struct strip_list *l, const char *qid)
 {
@@ -376,11 +405,13 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (strcasecmp(name, HEADER_NAME) == 0) {
 		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL)
 			m->posture.all = true;
-		strip_note(&m->posture, authres_id_is(value, cc->rt->authserv_id));
+		strip_note(m, &m->posture, authres_id_is(value, cc->rt->authserv_id),
+		    cc->rt->cfg.max_forged_headers);
 	} else if (strcasecmp(name, AUTHRES_NAME) == 0) {
 		/* RFC 8601 5: copies claiming our authserv-id are forged. */
 		if (cc->rt->cfg.auth_results)
-			strip_note(&m->authres, authres_id_is(value, cc->rt->authserv_id));
+			strip_note(m, &m->authres, authres_id_is(value, cc->rt->authserv_id),
+			    cc->rt->cfg.max_forged_headers);
 	} else if (strcasecmp(name, "From") == 0 && !m->skip) {
 		from_header(cc, m, value);
 	}
@@ -422,7 +453,6 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char 
 	char *value, *spaced;
 	uint64_t deadline, now;
 	unsigned timeout;
-	size_t i;
 	bool ok;
 
 	if (!m->dkim_eoh) {
@@ -542,7 +572,18 @@ cb_eom(SMFICTX *ctx)
 	qid = smfi_getsymval(ctx, "i");
 	if (qid == NULL || *qid == '\0')
 		qid = "NOQUEUE";
-	/* Forged copies go first, from the highest index down (DESIGN.md). */
+	if (strip_forged(m) > cc->rt->cfg.max_forged_headers) {
+		pm_log(LOG_WARNING, "%s: rejected: %u forged %s and %s fields (%u and %u), "
+		    "over MaxForgedHeaders %u", qid, strip_forged(m), HEADER_NAME, AUTHRES_NAME,
+		    m->posture.forged, m->authres.forged, cc->rt->cfg.max_forged_headers);
+		/* Without the reply text the MTA still rejects, with its own 5xx text. */
+		(void)smfi_setreply(ctx, "550", "5.7.1", "Too many forged " HEADER_NAME
+		    " or " AUTHRES_NAME " header fields");
+		msg_free(m);
+		cc->msg = NULL;
+		return SMFIS_REJECT;
+	}
+	/* Forged copies go first, from the highest index down (ARCHITECTURE.md, Life of a message). */
 	if (!strip_apply(ctx, HEADER_NAME, &m->posture, qid) ||
 	    !strip_apply(ctx, AUTHRES_NAME, &m->authres, qid))
 		ok = false;

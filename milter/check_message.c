@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "record/authres_id.h"
 #include "check_message.h"
 #include "record/mail_addr.h"
 #include "record/msg_parse.h"
@@ -293,22 +294,14 @@ choose_mail_from(struct check_message *cm, char *err, size_t errlen)
 static int
 choose_authserv_id(struct check_message *cm, char *err, size_t errlen)
 {
-	const char *s;
-	size_t i;
-
 	if (cm->o.authserv_id != NULL)
 		snprintf(cm->authserv_id, sizeof(cm->authserv_id), "%s", cm->o.authserv_id);
 	else if (gethostname(cm->authserv_id, sizeof(cm->authserv_id) - 1) < 0)
 		cm->authserv_id[0] = '\0';
-	for (s = cm->authserv_id, i = 0; s[i]; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || strchr(".-_", s[i])))
-			break;
-	if (i > 0 && i <= 200 && s[i] == '\0')
+	if (authres_id_valid(cm->authserv_id))
 		return 0;
 	if (cm->o.authserv_id != NULL) {
-		snprintf(err, errlen, "AuthservID '%.64s': use letters, digits, '.', '-', '_' "
-		    "(RFC 8601 2.5)", cm->o.authserv_id);
+		snprintf(err, errlen, "AuthservID '%.64s': " AUTHRES_ID_RULE, cm->o.authserv_id);
 		return -1;
 	}
 	snprintf(cm->authserv_id, sizeof(cm->authserv_id), "posture-check");

@@ -1,7 +1,7 @@
 /*
  * check_message.h - posture-check's message mode: verify one message as the milter
  * does (SPF of the client, DKIM, DMARC, Authentication-Results) and evaluate the
- * posture of its domains (DESIGN.md, Interfaces).
+ * posture of its domains (ARCHITECTURE.md, Interfaces).
  *
  *   check_message_load()  read FILE (or "-": stdin), parse its header, check the
  *                         --client-ip, --helo and --mail-from values; bad usage is

@@ -5,14 +5,22 @@
  *   pm_config_load()  read a file; an unknown key or a bad value is an error naming
  *                     the file, the line and the key, and leaves cfg unusable
  *   pm_config_free()  release what a load allocated
+ *   pm_config_number() a decimal number in a range (no sign, no hex, no overflow)
+ *   pm_config_port()   a TCP/UDP port, 1 to 65535: every key or option taking one
+ *   pm_config_socket() a libmilter socket spec (Socket, -p) split into its parts
+ *   pm_config_printable() a copy safe to print: non-printables masked, length capped
  *
- * Shared by posture-milter and posture-check (-c).
+ * Shared by posture-milter and posture-check (-c). The load also checks what a value
+ * names when that can be done without side effects (UserID exists, CAFile and
+ * BIMITrustAnchors are readable files, PidFile's directory exists), so that
+ * `posture-milter -n` catches what start-up would.
  */
 #ifndef PM_CONFIG_H
 #define PM_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/un.h>
 
 #define PM_MAX_LIST 64
 #define PM_STATE_DIRECTORY "/var/lib/posture-milter"	/* StateDirectory default */
@@ -43,6 +51,7 @@ struct pm_config {
 	bool skip_authenticated;
 	bool auth_results;
 	enum pm_strip strip_headers;
+	unsigned max_forged_headers;	/* more forged fields to remove: reject */
 	enum pm_on_error on_error;
 	unsigned https_port;
 	char *ca_file;			/* owned or NULL */
@@ -59,9 +68,26 @@ struct pm_config {
 	unsigned redis_timeout_ms;	/* RedisTimeout, ms; default 50 */
 };
 
+/* A socket spec: unix:PATH, local:PATH, PATH, inet:PORT[@HOST], inet6:PORT[@HOST]. */
+struct pm_socket_addr {
+	int family;			/* AF_UNIX, AF_INET or AF_INET6 */
+	unsigned port;			/* inet, inet6: 1..65535 */
+	char host[256];			/* inet, inet6: "" (any), an address or a host name */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* unix: absolute */
+};
+
 void pm_config_init(struct pm_config *cfg);
 /* 0, or -1 with "FILE:LINE: Key: reason" in err. */
 int pm_config_load(const char *path, struct pm_config *cfg, char *err, size_t errlen);
 void pm_config_free(struct pm_config *cfg);
+/* NULL and *out set, or a reason ("not a decimal number", "out of range (MIN to MAX)"). */
+const char *pm_config_number(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out);
+/* NULL and *port set, or a reason. */
+const char *pm_config_port(const char *s, unsigned *port);
+/* NULL and *out filled, or a reason (static text). Nothing is resolved or opened. */
+const char *pm_config_socket(const char *spec, struct pm_socket_addr *out);
+/* Copy at most 64 bytes of s into dst, non-printables as '?', "..." when cut. */
+void pm_config_printable(char *dst, size_t dstlen, const char *s);
 
 #endif

@@ -4,7 +4,7 @@
  * A thin layer over libposture: options, then posture_evaluate() per domain, then
  * the text or JSON report. Exit 0 when every domain was evaluated (whatever the
  * grades), 1 when some could not be (the others are still reported), 2 on bad usage
- * with a one-line reason (DESIGN.md, Interfaces). Message mode (--message FILE
+ * with a one-line reason (ARCHITECTURE.md, Interfaces). Message mode (--message FILE
  * --client-ip IP) lives in check_message.c.
  */
 #include <errno.h>
@@ -93,18 +93,17 @@ usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-/* Parse a whole number in [min, max] or exit 2 naming the option. */
+/* Parse a decimal number in [min, max] (pm_config_number()) or exit 2 naming the option. */
 static unsigned long
 parse_number(const char *opt, const char *arg, unsigned long min, unsigned long max)
 {
 	unsigned long v;
-	char *end;
+	char shown[72];
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end != '\0' || arg[0] == '-' || v < min || v > max) {
+	if (pm_config_number(arg, min, max, &v) != NULL) {
+		pm_config_printable(shown, sizeof(shown), arg);
 		fprintf(stderr, "posture-check: %s: '%s' is not a number from %lu to %lu\n",
-		    opt, arg, min, max);
+		    opt, shown, min, max);
 		exit(2);
 	}
 	return v;
@@ -155,7 +154,8 @@ main(int argc, char **argv)
 			timeout_ms = (unsigned)parse_number("--timeout", optarg, 1, 600) * 1000;
 			break;
 		case OPT_HTTPS_PORT:
-			https_port = (unsigned)parse_number("--https-port", optarg, 1, 65535);
+			if (pm_config_port(optarg, &https_port) != NULL)
+				usage_error("--https-port: not a port (a decimal number from 1 to 65535)");
 			break;
 		case OPT_CA_FILE:
 			ca_file = optarg;

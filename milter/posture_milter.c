@@ -4,25 +4,35 @@
  *   posture-milter [-c FILE] [-f] [-n] [-p SOCKET] [-V]
  *
  * Start-up order: read the configuration (an error names file:line:key and exits
- * 1), build the runtime (engine, resolver, evaluation pool; built again after
- * daemon() since threads do not survive fork), open the socket while still root and
- * give a unix socket to UserID, drop privileges to UserID, write PidFile, open posture
- * memory (StateDirectory, Redis: once per process, as UserID), then hand over to
- * smfi_main(). libmilter's own signal thread stops the daemon on SIGTERM, SIGINT and
+ * 1), check the socket spec and, for a unix socket, its directory (socket_check(): -n
+ * stops here, before binding, since systemd's reload runs -n while the daemon holds
+ * the socket), build the runtime (engine, resolver, evaluation pool; built again
+ * after daemon() since threads do not survive fork), open the socket while still root
+ * (a failure says why: socket_failure_reason()) and give a unix socket to UserID
+ * through a descriptor (socket_give(): no path is followed twice, no symlink at
+ * all), drop privileges to UserID, write PidFile, open posture memory (StateDirectory,
+ * Redis: once per process, as UserID), then hand over to smfi_main(). libmilter's own
+ * signal thread stops the daemon on SIGTERM, SIGINT and
  * SIGHUP: no new connections, then up to 5 s for open ones to close; SIGUSR1 reloads the configuration on a
  * thread of ours (a bad new configuration keeps the old one and says why). A reload
  * applies to new connections; open ones finish with what they started with.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "callbacks.h"
@@ -113,28 +123,207 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* Give a unix socket to the user the daemon will run as (it is created as root). */
+/* Split a unix socket path into its directory and last component; -1 when unfit. */
 static int
-socket_chown(const char *spec, const char *user)
+socket_path_split(const char *path, char *dir, size_t dirlen, const char **base)
 {
-	const char *path = NULL;
-	struct passwd *pw;
+	const char *slash = strrchr(path, '/');
+	size_t dl;
 
-	if (user == NULL)
-		return 0;
-	if (strncmp(spec, "unix:", 5) == 0)
-		path = spec + 5;
-	else if (strncmp(spec, "local:", 6) == 0)
-		path = spec + 6;
-	if (path == NULL)
-		return 0;
-	pw = getpwnam(user);
-	if (pw == NULL || chown(path, pw->pw_uid, pw->pw_gid) < 0) {
-		pm_log(LOG_ERR, "cannot give socket %s to %s: %s", path, user,
-		    pw == NULL ? "no such user" : strerror(errno));
+	if (slash == NULL || slash[1] == '\0')
+		return -1;
+	dl = slash == path ? 1 : (size_t)(slash - path);
+	if (dl >= dirlen)
+		return -1;
+	memcpy(dir, path, dl);
+	dir[dl] = '\0';
+	*base = slash + 1;
+	return 0;
+}
+
+/*
+ * Whether a socket directory is one only trusted users can change: writable by
+ * others without the sticky bit, anyone could swap the socket for something else
+ * between its creation and its chown, or take the MTA's connections.
+ */
+static const char *
+socket_dir_unsafe(const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode))
+		return "is not a directory";
+	if ((st->st_mode & S_IWOTH) && !(st->st_mode & S_ISVTX))
+		return "is writable by others without the sticky bit: anyone could replace the socket";
+	return NULL;
+}
+
+/*
+ * What start-up checks of a socket before binding it (and all -n checks): the spec
+ * parses; a unix socket's directory exists and is safe, and its path, if taken, is a
+ * socket (libmilter removes a stale one, and refuses anything else); an inet host
+ * name resolves. 0, or -1 with a reason in err.
+ */
+static int
+socket_check(const char *spec, struct pm_socket_addr *sa, char *err, size_t errlen)
+{
+	char shown[72], dir[sizeof(sa->path)];
+	struct addrinfo hints, *res = NULL;
+	const char *why, *base;
+	struct stat st;
+	int rc;
+
+	pm_config_printable(shown, sizeof(shown), spec);
+	if ((why = pm_config_socket(spec, sa)) != NULL) {
+		snprintf(err, errlen, "socket %s: %s", shown, why);
 		return -1;
 	}
+	if (sa->family == AF_UNIX) {
+		if (socket_path_split(sa->path, dir, sizeof(dir), &base) < 0) {
+			snprintf(err, errlen, "socket %s: not a file name", shown);
+			return -1;
+		}
+		if (stat(dir, &st) < 0) {
+			snprintf(err, errlen, "socket %s: directory: %s", shown, strerror(errno));
+			return -1;
+		}
+		if ((why = socket_dir_unsafe(&st)) != NULL) {
+			snprintf(err, errlen, "socket %s: its directory %s", shown, why);
+			return -1;
+		}
+		if (lstat(sa->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "socket %s: the path exists and is not a socket", shown);
+			return -1;
+		}
+		return 0;
+	}
+	if (sa->host[0] == '\0')
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = sa->family;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(sa->host, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "socket %s: cannot resolve the host: %s", shown,
+		    gai_strerror(rc));
+		return -1;
+	}
+	freeaddrinfo(res);
 	return 0;
+}
+
+/*
+ * Why smfi_opensocket() failed: libmilter only logs it, and its logging may change
+ * errno. Bind the same address ourselves and say what the system says; saved_errno
+ * is libmilter's last errno, the fallback.
+ */
+static void
+socket_failure_reason(const struct pm_socket_addr *sa, int saved_errno, char *why, size_t len)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_un un;
+	} addr;
+	struct addrinfo hints, *res = NULL;
+	socklen_t alen;
+	int fd, one = 1, e;
+
+	memset(&addr, 0, sizeof(addr));
+	if (sa->family == AF_UNIX) {
+		addr.un.sun_family = AF_UNIX;
+		memcpy(addr.un.sun_path, sa->path, strlen(sa->path) + 1);
+		alen = sizeof(addr.un);
+	} else {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = sa->family;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE;
+		if (getaddrinfo(sa->host[0] ? sa->host : NULL, "1", &hints, &res) != 0 ||
+		    res->ai_addrlen > sizeof(addr)) {
+			if (res != NULL)
+				freeaddrinfo(res);
+			snprintf(why, len, "%s", strerror(saved_errno));
+			return;
+		}
+		memcpy(&addr, res->ai_addr, res->ai_addrlen);
+		alen = res->ai_addrlen;
+		freeaddrinfo(res);
+		if (sa->family == AF_INET)
+			addr.in.sin_port = htons((uint16_t)sa->port);
+		else
+			addr.in6.sin6_port = htons((uint16_t)sa->port);
+	}
+	fd = socket(sa->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		return;
+	}
+	if (sa->family != AF_UNIX)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, &addr.sa, alen) < 0) {
+		e = errno;
+		close(fd);
+		snprintf(why, len, "%s", strerror(e));
+		return;
+	}
+	close(fd);
+	if (sa->family == AF_UNIX)
+		(void)unlink(sa->path);		/* ours, just made */
+	snprintf(why, len, "%s (libmilter's reason is in syslog)", strerror(saved_errno));
+}
+
+/*
+ * Give the unix socket libmilter created (as root) to UserID, without following a
+ * path twice: open the directory, then the socket itself with O_PATH|O_NOFOLLOW,
+ * check that descriptor (a socket, ours, one link: not a symlink or a hard link
+ * someone put in its place) and chown that very inode (fchownat AT_EMPTY_PATH).
+ * Nothing to do for inet sockets or without UserID. 0, or -1 with a logged reason.
+ */
+static int
+socket_give(const struct pm_socket_addr *sa, const char *user)
+{
+	char dir[sizeof(sa->path)], shown[72];
+	const char *base, *why = NULL;
+	struct passwd *pw;
+	struct stat st;
+	int dfd = -1, fd = -1, rc = -1;
+
+	if (user == NULL || sa->family != AF_UNIX)
+		return 0;
+	pm_config_printable(shown, sizeof(shown), sa->path);
+	if ((pw = getpwnam(user)) == NULL) {
+		pm_log(LOG_ERR, "cannot give socket %s to %s: no such user", shown, user);
+		return -1;
+	}
+	if (socket_path_split(sa->path, dir, sizeof(dir), &base) < 0 ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(dfd, &st) < 0) {
+		why = strerror(errno);
+		goto done;
+	}
+	if ((why = socket_dir_unsafe(&st)) != NULL)
+		goto done;
+	fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		why = strerror(errno);
+		goto done;
+	}
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+		why = "it is no longer the socket just created (replaced or linked)";
+		goto done;
+	}
+	if (fchownat(fd, "", pw->pw_uid, pw->pw_gid, AT_EMPTY_PATH) < 0) {
+		why = strerror(errno);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc < 0)
+		pm_log(LOG_ERR, "cannot give socket %s to %s: %s", shown, user, why);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
 }
 
 /* Wait until the connections libmilter still serves have closed, at most secs. */
@@ -160,6 +349,7 @@ main(int argc, char **argv)
 	struct runtime *rt;
 	static sigset_t blocked, usr1;
 	static char config_abs[PATH_MAX];
+	struct pm_socket_addr sock_addr;
 	pthread_t reloader;
 	char err[512];
 	int c, rc;
@@ -228,6 +418,11 @@ main(int argc, char **argv)
 		runtime_put(rt);
 		return 1;
 	}
+	if (socket_check(socket_spec, &sock_addr, err, sizeof(err)) < 0) {
+		fprintf(stderr, "posture-milter: %s\n", err);
+		runtime_put(rt);
+		return 1;
+	}
 	if (check_only) {
 		printf("posture-milter: %s: configuration OK\n", config_path);
 		runtime_put(rt);
@@ -258,10 +453,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (smfi_opensocket(true) != MI_SUCCESS) {
-		pm_log(LOG_ERR, "cannot open the milter socket %s", socket_spec);
+		int saved_errno = errno;
+
+		socket_failure_reason(&sock_addr, saved_errno, err, sizeof(err));
+		pm_log(LOG_ERR, "cannot open the milter socket %s: %s", socket_spec, err);
 		return 1;
 	}
-	if (socket_chown(socket_spec, rt->cfg.user_id) < 0 ||
+	if (socket_give(&sock_addr, rt->cfg.user_id) < 0 ||
 	    drop_privileges(rt->cfg.user_id) < 0 || write_pidfile(rt->cfg.pid_file) < 0)
 		return 1;
 	/* Posture memory's files belong to UserID: open it only now, once per process. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record/authres_id.h"
 #include "log.h"
 #include "runtime.h"
 #include "store/store.h"
@@ -126,19 +127,6 @@ memory_check(const struct pm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-
-/* Whether an authserv-id can start our headers as a plain token. */
-static bool
-authserv_valid(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 200)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
-			return false;
-	return true;
-}
-
 /* Build everything from a configuration file (NULL path: defaults only). */
 struct runtime *
 runtime_build(const char *config_path, char *err, size_t errlen)
@@ -167,9 +155,9 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 		snprintf(err, errlen, "gethostname: %s", strerror(errno));
 		goto fail;
 	}
-	if (!authserv_valid(rt->authserv_id)) {
-		snprintf(err, errlen, "AuthservID '%.64s': use letters, digits, '.', '-', '_' "
-		    "(RFC 8601 2.5)%s", rt->authserv_id, rt->cfg.authserv_id ? "" :
+	if (!authres_id_valid(rt->authserv_id)) {
+		snprintf(err, errlen, "AuthservID '%.64s': " AUTHRES_ID_RULE "%s",
+		    rt->authserv_id, rt->cfg.authserv_id ? "" :
 		    " (from the host name: set AuthservID)");
 		goto fail;
 	}

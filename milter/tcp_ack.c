@@ -1,5 +1,5 @@
 /*
- * tcp_ack.c - prompt ACKs on libmilter's TCP connections (DESIGN.md, Performance).
+ * tcp_ack.c - prompt ACKs on libmilter's TCP connections (ARCHITECTURE.md, Performance).
  *
  * Postfix sends macro packets that get no reply, so its next small write waits for
  * the milter side's delayed ACK (~40 ms); replies written as separate small packets

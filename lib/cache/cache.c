@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "util/ascii.h"
 #include "cache/cache_int.h"
 
 #define CONTAINER_OF(ptr, type, member) \
@@ -213,7 +214,7 @@ cache_name_key(const char *name, char *buf, size_t cap, size_t max)
 	for (i = 0; i < len; i++) {
 		char ch = name[i];
 
-		buf[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+		buf[i] = (char)ascii_lower((unsigned char)ch);
 	}
 	buf[len] = '\0';
 	return len;

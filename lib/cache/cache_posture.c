@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/ascii.h"
 #include "cache/cache_int.h"
 
 struct cache_snapshot {
@@ -566,10 +567,8 @@ cache_selector_key(const char *sel, char buf[CACHE_SELECTOR_MAX + 1])
 	if (len == 0 || len > CACHE_SELECTOR_MAX)
 		return 0;
 	for (i = 0; i < len; i++) {
-		char ch = sel[i];
+		char ch = (char)ascii_lower((unsigned char)sel[i]);
 
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (char)(ch - 'A' + 'a');
 		/* RFC 6376 3.1: sub-domains; '_' is seen in the wild and harmless here. */
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
 		      ch == '_' || ch == '.'))

@@ -56,6 +56,7 @@
 #include "record/bimi_svg.h"
 #include "check/checks.h"
 #include "check/dmarc_discover.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #define BIMI_DEFAULT_SELECTOR	"default"
@@ -105,13 +106,13 @@ has_address(const struct dns_answer *a)
 	return false;
 }
 
-/* default._bimi.<domain> into out; false when it would exceed 253 bytes. */
+/* default._bimi.<domain> into out; false when it would exceed DNS_NAME_MAX bytes. */
 static bool
 bimi_name(char *out, size_t outlen, const char *domain)
 {
 	int n = snprintf(out, outlen, "%s._bimi.%s", BIMI_DEFAULT_SELECTOR, domain);
 
-	return n > 0 && (size_t)n < outlen && n <= 253;
+	return n > 0 && (size_t)n < outlen && n <= DNS_NAME_MAX;
 }
 
 /* Classify and parse the TXT records of one _bimi name. */

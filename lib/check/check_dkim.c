@@ -11,10 +11,11 @@
  * Decisions (codes in codes.h, severities there unless said here):
  * - No selector: DKIM_NO_SELECTOR (info), result unknown: nothing could be checked.
  * - A selector that is not a DNS name (RFC 6376 3.1: dotted labels; we accept letters,
- *   digits, "-" and "_", 1-63 bytes a label) or whose key name would exceed 253 bytes:
- *   DKIM_KEY_SYNTAX at info severity naming it, and it is not looked up. It came from
- *   our caller, not from the domain, so it does not make the domain broken; when no
- *   valid selector remains the result is unknown. Duplicates (any case) are asked once.
+ *   digits, "-" and "_", 1-63 bytes a label: DNS_NAME_UNDERSCORE) or whose key name
+ *   would exceed 253 bytes: DKIM_KEY_SYNTAX at info severity naming it, and it is not
+ *   looked up. It came from our caller, not from the domain, so it does not make the
+ *   domain broken; when no valid selector remains the result is unknown. Duplicates
+ *   (any case) are asked once.
  * - NXDOMAIN, NODATA, or only TXT records that are not key records: DKIM_KEY_MISSING
  *   (RFC 6376 6.1.2: PERMFAIL, no key for signature).
  * - More than one key record at the name: DKIM_KEY_MULTIPLE (RFC 6376 3.6.2.2: the
@@ -22,8 +23,9 @@
  *   other TXT records: DKIM_KEY_MULTIPLE at warn (verifiers that take the first TXT
  *   may pick the wrong one), and the key record is judged.
  * - The key record (dkim_key.c): each parser problem is DKIM_KEY_SYNTAX at the
- *   problem's severity (error: verifiers discard or cannot use the key; warn: some
- *   verifiers fail; info: ignored, e.g. unknown tags). Then DKIM_KEY_REVOKED (empty
+ *   problem's severity (error: verifiers discard or cannot use the key, e.g. an RSA
+ *   key with exponent 1 or another unsafe number, RFC 8017 3.1, whose selector's fact
+ *   is "bad key"; warn: some verifiers fail; info: ignored, e.g. unknown tags). Then DKIM_KEY_REVOKED (empty
  *   p=), DKIM_KEY_UNKNOWN_TYPE (k= other than rsa/ed25519), DKIM_KEY_WEAK (RSA under
  *   1024 bits, RFC 8301 3.2) or else DKIM_KEY_SHORT (RSA under 2048 bits), DKIM_KEY_
  *   SHA1_ONLY (h= allows only sha1, RFC 8301 3.1), DKIM_KEY_NOT_EMAIL (s= lists
@@ -48,11 +50,14 @@
 
 #include "check/checks.h"
 #include "record/dkim_key.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #define DKIM_MAX_SELECTORS	32	/* selectors checked per domain; the rest ignored */
 #define RSA_MIN_BITS		1024	/* RFC 8301 3.2: verifiers reject smaller keys */
 #define RSA_GOOD_BITS		2048	/* RFC 8301 3.2: signers SHOULD use at least this */
+/* A selector whose key name would exceed DNS_NAME_MAX. */
+#define KEY_NAME_TOO_LONG	"a key name longer than 253 bytes"
 
 struct selector {
 	const char *name;		/* borrowed from the context; valid when !invalid */
@@ -66,26 +71,19 @@ struct selector {
 static const char *
 selector_invalid(const char *s)
 {
-	size_t label = 0, i;
-	unsigned char c;
-
-	if (s[0] == '\0')
-		return "empty";
-	for (i = 0; s[i] != '\0'; i++) {
-		c = (unsigned char)s[i];
-		if (c == '.') {
-			if (label == 0)
-				return "an empty label";
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_'))
-			return "a byte other than a letter, digit, '-' or '_'";
-		if (++label > 63)
-			return "a label longer than 63 bytes";
+	switch (dns_name_check(s, strlen(s), DNS_NAME_UNDERSCORE)) {
+	case DNS_NAME_OK:		return NULL;
+	case DNS_NAME_ERR_EMPTY:	return "empty";
+	case DNS_NAME_ERR_TOO_LONG:	return KEY_NAME_TOO_LONG;
+	case DNS_NAME_ERR_LONG_LABEL:	return "a label longer than 63 bytes";
+	case DNS_NAME_ERR_BAD_BYTE:
+		return "a byte other than a letter, digit, '-' or '_'";
+	case DNS_NAME_ERR_EMPTY_LABEL:
+	case DNS_NAME_ERR_HYPHEN_START:	/* not in the UNDERSCORE class */
+	case DNS_NAME_ERR_HYPHEN_END:
+	case DNS_NAME_ERR_WILDCARD:	break;
 	}
-	return label == 0 ? "an empty label" : NULL;
+	return "an empty label";
 }
 
 /* Whether a status is a lookup failure rather than an answer. */
@@ -110,8 +108,8 @@ collect_selectors(struct eval_ctx *ctx, struct selector *sel, size_t *ignored)
 		sel[k].why = selector_invalid(names[i]);
 		if (sel[k].why == NULL &&
 		    (size_t)snprintf(sel[k].qname, sizeof(sel[k].qname), "%s._domainkey.%s",
-		    names[i], eval_domain(ctx)) > 253)
-			sel[k].why = "a key name longer than 253 bytes";
+		    names[i], eval_domain(ctx)) > DNS_NAME_MAX)
+			sel[k].why = KEY_NAME_TOO_LONG;
 		for (j = 0; j < k && sel[k].why == NULL; j++)
 			if (sel[j].why == NULL && strcasecmp(sel[j].name, names[i]) == 0)
 				sel[k].duplicate = true;

@@ -23,7 +23,9 @@
  *   the tag). A host is external when it is not the policy's Organizational Domain or
  *   below it (a PSD's record: the PSD); IP literals have no domain to authorize.
  * - Junk TXT records (MULTIPLE, malformed) are reported at every name the walk used
- *   except a TLD: those are not the domain owner's.
+ *   except a TLD: those are not the domain owner's. TXT records not meant as DMARC
+ *   (dmarc_txt_classify(): an SPF record a wildcard puts at _dmarc.<name>) are no
+ *   record at all, as RFC 7489 6.6.3 discards them: no finding, the walk goes on.
  *
  * What can go wrong: lookup failures (SERVFAIL, timeout, budget, refused, malformed) on
  * names the walk or the authorizations need make the family temperror with no
@@ -36,6 +38,7 @@
 
 #include "check/checks.h"
 #include "check/dmarc_discover.h"
+#include "util/dnsname.h"
 
 #define MAX_DESTS (2 * DMARC_MAX_URIS)
 
@@ -45,7 +48,7 @@ struct dest {
 	const char *tag;		/* "rua" or "ruf" */
 	const char *uri;		/* sanitized URI text, borrowed from the record */
 	char qname[300];
-	bool too_long;			/* the _report._dmarc name exceeds 253 bytes */
+	bool too_long;			/* _report._dmarc name over DNS_NAME_MAX */
 	bool authorized;
 };
 
@@ -86,7 +89,7 @@ collect_dests(const struct dmarc_urilist *l, const char *tag, const char *org,
 		d->tag = tag;
 		d->uri = u->text;
 		d->too_long = (size_t)snprintf(d->qname, sizeof(d->qname), "%s._report._dmarc.%s",
-		    pdomain, u->host) > 253;
+		    pdomain, u->host) > DNS_NAME_MAX;
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check/dmarc_discover.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 /* Labels in a normalized name (no trailing dot); 0 for "". */
@@ -120,7 +121,7 @@ ask_level(struct eval_ctx *ctx, struct dmarc_level *lv)
 	dlen = strlen(lv->domain);	/* < 256: the name fits qname */
 	memcpy(qname, "_dmarc.", 7);
 	memcpy(qname + 7, lv->domain, dlen + 1);
-	if (7 + dlen > 253) {
+	if (7 + dlen > DNS_NAME_MAX) {
 		lv->asked = false;	/* cannot exist in the DNS (RFC 1035 2.3.4) */
 		lv->status = DNS_NXDOMAIN;
 	} else {

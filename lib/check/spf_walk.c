@@ -14,7 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ascii.h"
 #include "check/spf_walk.h"
+#include "util/dnsname.h"
 
 /* Whether a status is a certain "no records" (RFC 2308 NXDOMAIN/NODATA). */
 static bool
@@ -90,12 +92,13 @@ spf_select_record(const struct dns_answer *txt, struct spf_lookup *out)
  * Copy a domain-spec into out as a name to ask: lower case, one trailing dot dropped,
  * the escapes %% %_ %- expanded (RFC 7208 7.1: "%", " ", "%20"; specs with other
  * macros never come here). False when the result cannot be a DNS name (RFC 1035
- * 2.3.4: length, empty labels, bytes a query cannot carry, such as the space of %_).
+ * 2.3.4: DNS_NAME_ASKABLE) or holds a space, such as the space of %_: the walk asks
+ * no name with a space, a rule of its own that eval_dns() does not have.
  */
 static bool
 walk_name(const char *spec, char out[256])
 {
-	size_t len = strlen(spec), label = 0, i, o = 0;
+	size_t len = strlen(spec), i, o = 0;
 	const char *add;
 	char one[2];
 
@@ -112,22 +115,13 @@ walk_name(const char *spec, char out[256])
 			add = one;
 		}
 		for (; *add != '\0'; add++) {
-			unsigned char c = (unsigned char)*add;
-
-			if (o >= 253)
+			if (o >= DNS_NAME_MAX || *add == ' ')
 				return false;
-			if (c == '.') {
-				if (label == 0)
-					return false;
-				label = 0;
-			} else if (c <= 0x20 || c >= 0x7f || c == '\\' || ++label > 63) {
-				return false;
-			}
-			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+			out[o++] = (char)ascii_lower((unsigned char)*add);
 		}
 	}
 	out[o] = '\0';
-	return label > 0;
+	return dns_name_check(out, o, DNS_NAME_ASKABLE) == DNS_NAME_OK;
 }
 
 /* The index of the record's first `all` term, or nterms when it has none. */

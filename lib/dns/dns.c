@@ -22,7 +22,14 @@
  * Raw responses are read by dns_msg.c, not by c-ares's parsers, so NXDOMAIN, NODATA,
  * SERVFAIL, REFUSED and timeouts stay distinct (ARES_FLAG_NOCHECKRESP lets SERVFAIL and
  * REFUSED reach us) and TTLs are kept. c-ares retries over TCP when an answer comes
- * back truncated (RFC 7766 5, RFC 1035 4.2.1): IGNTC is deliberately not set.
+ * back truncated (RFC 7766 5, RFC 1035 4.2.1): IGNTC is deliberately not set. An
+ * answer still truncated over TCP (an RRset over 64 KB) reads DNS_TRUNCATED.
+ *
+ * Time: c-ares 1.18 doubles the wait on each round over the servers (round k waits
+ * first << k, ares__send_query()), so "timeout T, two tries" taken literally would be
+ * T + 2T = 3T. The first round's wait is chosen so that the rounds add up to
+ * tries * T per server instead (first_try_ms()): the bound the configuration
+ * documents. The caller's batch deadline (the evaluation's) caps it in any case.
  *
  * What can go wrong: bad server strings (refused with a one-line reason), out of
  * memory (DNS_ERROR), unreachable servers (DNS_TIMEOUT), CNAME chains that leave the
@@ -451,6 +458,20 @@ fd_setup(int fd)
 	return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/*
+ * The first try's timeout such that the doubling rounds of c-ares (first, 2 first,
+ * 4 first, ...) add up to tries * timeout_ms: first = tries * timeout_ms / (2^tries - 1),
+ * rounded down so the sum stays within the bound; at least 1 ms.
+ */
+static unsigned
+first_try_ms(unsigned timeout_ms, unsigned tries)
+{
+	uint64_t rounds_sum = ((uint64_t)1 << tries) - 1;	/* tries <= 16 */
+	uint64_t ms = (uint64_t)timeout_ms * tries / rounds_sum;
+
+	return ms > 0 ? (unsigned)ms : 1;
+}
+
 /* Start a resolver thread; NULL with a one-line reason in err. */
 struct dns_resolver *
 dns_resolver_new(const struct dns_resolver_config *cfg, char *err, size_t errlen)
@@ -459,6 +480,7 @@ dns_resolver_new(const struct dns_resolver_config *cfg, char *err, size_t errlen
 	struct ares_options opts;
 	char *csv = NULL;
 	size_t i, csvlen = 0;
+	unsigned timeout_ms, tries;
 	int rc, mask;
 	bool mu_ok = false;
 
@@ -505,10 +527,11 @@ dns_resolver_new(const struct dns_resolver_config *cfg, char *err, size_t errlen
 		r->rng = 1;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.timeout = (int)(cfg && cfg->timeout_ms ?
-	    (cfg->timeout_ms > 600000 ? 600000 : cfg->timeout_ms) : DEFAULT_TIMEOUT_MS);
-	opts.tries = (int)(cfg && cfg->tries ? (cfg->tries > 16 ? 16 : cfg->tries) :
-	    DEFAULT_TRIES);
+	timeout_ms = cfg && cfg->timeout_ms ?
+	    (cfg->timeout_ms > 600000 ? 600000 : cfg->timeout_ms) : DEFAULT_TIMEOUT_MS;
+	tries = cfg && cfg->tries ? (cfg->tries > 16 ? 16 : cfg->tries) : DEFAULT_TRIES;
+	opts.timeout = (int)first_try_ms(timeout_ms, tries);
+	opts.tries = (int)tries;
 	opts.flags = ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
 	opts.ednspsz = EDNS_PAYLOAD;
 	mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ;

@@ -24,6 +24,7 @@ enum dns_status {
 	DNS_REFUSED,	/* the server refused (not authoritative, policy) */
 	DNS_TIMEOUT,	/* no answer within the timeout/deadline */
 	DNS_MALFORMED,	/* an answer came but could not be parsed, or a CNAME loop */
+	DNS_TRUNCATED,	/* TC=1 where no retry can help (over TCP): the records do not fit */
 	DNS_BUDGET,	/* not asked: MaxQueriesPerEvaluation reached */
 	DNS_ERROR	/* local failure: out of memory, no servers, bad name */
 };
@@ -92,7 +93,13 @@ char *dns_txt_join(const struct dns_rr *rr, size_t *lenp);
 struct dns_resolver_config {
 	const char *const *servers;	/* "HOST", "HOST:PORT", "[V6]:PORT"; NULL/0: resolv.conf */
 	size_t nservers;
-	unsigned timeout_ms;		/* per try */
+	/*
+	 * A query that gets no answer is sent `tries` times to each server and given
+	 * up after tries * timeout_ms per server (c-ares doubles each round's wait, so
+	 * the first try waits less than timeout_ms and the last more; see dns.c).
+	 * 0 means the defaults, 2000 ms and 2 tries.
+	 */
+	unsigned timeout_ms;
 	unsigned tries;
 };
 

@@ -218,6 +218,7 @@ dns_status_str(enum dns_status st)
 	case DNS_REFUSED:	return "REFUSED";
 	case DNS_TIMEOUT:	return "timeout";
 	case DNS_MALFORMED:	return "malformed answer";
+	case DNS_TRUNCATED:	return "truncated answer";
 	case DNS_BUDGET:	return "query budget exhausted";
 	case DNS_ERROR:		return "resolver error";
 	}

@@ -2,7 +2,8 @@
  * dns_msg.c - the DNS answer reader (see dns_msg.h): wire bytes in, records out.
  *
  *   dns_msg_parse()   header, question, answer and authority sections (RFC 1035 4.1)
- *   dns_msg_answer()  follow CNAMEs inside the message, keep the records asked for
+ *   dns_msg_answer()  follow CNAMEs inside the message, keep the records asked for;
+ *                     a response with TC=1 is DNS_TRUNCATED, its records unused
  *
  * Every byte is read through the bounded reader (buf.h). What can go wrong, and is
  * answered with -1 rather than a crash: truncation anywhere, RDLENGTH not matching the
@@ -617,6 +618,17 @@ dns_msg_answer(const struct dns_msg *msg, const char *qname, uint16_t qtype,
 		return 0;
 	}
 
+	/*
+	 * RFC 2181 9: a truncated response is to be ignored, not used in part. The
+	 * resolver already asked again over TCP (RFC 7766 5), so TC here means the
+	 * whole answer does not fit in 64 KB (NSD then sends TC=1 and no records):
+	 * there is no answer, which is neither "no records" nor a parse error.
+	 */
+	if (msg->tc) {
+		out->status = DNS_TRUNCATED;
+		out->canonical = name;
+		return 0;
+	}
 	rc = follow_chain(msg, name, qtype, &out->canonical, &out->cname_hops);
 	if (rc < 0)
 		goto oom;

@@ -30,6 +30,9 @@ void dns_msg_free(struct dns_msg *msg);
  * Turn a parsed response to (qname, qtype) into an answer: follow CNAMEs inside the
  * message (bounded, loops are DNS_MALFORMED), keep the records of qtype at the
  * canonical name, set the status from the rcode and the negative TTL from the SOA.
+ * A NOERROR or NXDOMAIN response with TC=1 is DNS_TRUNCATED with no records: the
+ * resolver retries a truncated UDP answer over TCP, so what reaches here truncated
+ * could not be sent whole at all.
  * Returns 0 when complete, 1 when the chain leaves the message and the caller must
  * ask again for (out->canonical, qtype); -1 on OOM.
  */

@@ -1,6 +1,6 @@
 /*
  * codes.c - names, families and default severities of finding codes, and the
- * words of the reports (DESIGN.md, Findings).
+ * words of the reports (ARCHITECTURE.md, Findings).
  */
 #include "posture.h"
 

@@ -17,9 +17,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ascii.h"
 #include "cache/cache.h"
 #include "eval/eval.h"
 #include "eval/eval_fetch.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 /* Safety net: a check that keeps asking must still end (budget ends it first). */
@@ -162,8 +164,7 @@ slot_add(struct eval_ctx *ctx, const char *name, uint16_t type)
 		return NULL;
 	}
 	for (i = 0; slot->name[i]; i++)
-		if (slot->name[i] >= 'A' && slot->name[i] <= 'Z')
-			slot->name[i] = (char)(slot->name[i] - 'A' + 'a');
+		slot->name[i] = (char)ascii_lower((unsigned char)slot->name[i]);
 	slot->type = type;
 	ctx->slots[ctx->nslots++] = slot;
 	return slot;
@@ -229,21 +230,7 @@ eval_add_selector(struct eval_ctx *ctx, const char *selector)
 static bool
 name_askable(const char *name)
 {
-	size_t len = strlen(name), label = 0, i;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (name[i] == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] >= 0x7f ||
-		    name[i] == '\\' || ++label > 63) {
-			return false;
-		}
-	}
-	return label > 0;
+	return dns_name_check(name, strlen(name), DNS_NAME_ASKABLE) == DNS_NAME_OK;
 }
 
 /* The answer for (name, type), or NULL when it is queued for the next round. */

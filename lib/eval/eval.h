@@ -74,7 +74,7 @@ struct eval_plan {
 struct posture_eval *eval_run_all(struct eval_ctx *ctx, const struct eval_plan *plan);
 
 /*
- * The grade (DESIGN.md, Findings): F = an error in SPF or DMARC, or both none;
+ * The grade (ARCHITECTURE.md, Findings): F = an error in SPF or DMARC, or both none;
  * D = any other error; C = a warn in MX/SPF/DKIM/DMARC; B = a warn elsewhere; A.
  * Families whose result is unknown or temperror are left out.
  */

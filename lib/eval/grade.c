@@ -1,5 +1,5 @@
 /*
- * grade.c - the grade of an evaluation (DESIGN.md, "Grade") and how reports write it.
+ * grade.c - the grade of an evaluation (ARCHITECTURE.md, Findings, Grade) and how reports write it.
  *
  *   eval_grade()          'A'..'F' from the families' results and findings, or 0 when
  *                         SPF or DMARC could not be read
@@ -13,7 +13,7 @@
 #include "eval/eval.h"
 #include "posture.h"
 
-/* The grade of DESIGN.md from the families' results and findings. */
+/* The grade (ARCHITECTURE.md) from the families' results and findings. */
 char
 eval_grade(const struct posture_eval *ev)
 {
@@ -23,7 +23,7 @@ eval_grade(const struct posture_eval *ev)
 	/*
 	 * SPF and DMARC decide F. When either could not be read, no letter is honest:
 	 * a domain whose TXT lookups all fail would otherwise read A (an improvement on
-	 * DESIGN.md's rule, which leaves temperror families out).
+	 * the rule of ARCHITECTURE.md, which leaves temperror families out).
 	 */
 	if (ev->family[PF_SPF].result == PR_TEMPERROR || ev->family[PF_DMARC].result == PR_TEMPERROR)
 		return 0;

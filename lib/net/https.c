@@ -39,6 +39,7 @@
 #include "dns/dns.h"
 #include "net/https.h"
 #include "net/ipaddr.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #ifndef PACKAGE_VERSION
@@ -167,14 +168,6 @@ set_error(struct https_result *r, int status, const char *fmt, ...)
 	pt_sanitize(raw, strlen(raw), r->error, sizeof(r->error));
 }
 
-/* Whether c may appear in a host name we fetch from (LDH and dots). */
-static bool
-host_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-' || c == '.';
-}
-
 /*
  * Check the URL: "https://" HOST [":" PORT] [ "/" printable-path ], HOST equal to
  * req->host (ASCII case-insensitive), a DNS name (no IP literal, no userinfo).
@@ -202,14 +195,13 @@ url_check(const struct https_request *req, unsigned *port, const char **why)
 		return -1;
 	}
 	h = url + 8;
-	for (p = h; *p != '\0' && *p != '/' && *p != ':' && *p != '?' && *p != '#'; p++)
-		if (!host_char(*p)) {
-			*why = "the URL's host is not a DNS name";
-			return -1;
-		}
-	hlen = (size_t)(p - h);
-	if (hlen == 0 || hlen > 253 || strlen(req->host) != hlen ||
-	    strncasecmp(h, req->host, hlen) != 0) {
+	hlen = strcspn(h, "/:?#");
+	p = h + hlen;
+	if (dns_name_check(h, hlen, DNS_NAME_LDH | DNS_NAME_TRAILING_DOT) != DNS_NAME_OK) {
+		*why = "the URL's host is not a DNS name";
+		return -1;
+	}
+	if (strlen(req->host) != hlen || strncasecmp(h, req->host, hlen) != 0) {
 		*why = "the URL's host is not the host whose addresses were given";
 		return -1;
 	}

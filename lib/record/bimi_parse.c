@@ -13,34 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/bimi_parse.h"
 #include "record/taglist.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #define SEC_RECORD	"BIMI draft 4.3"
 #define SEC_DECLINE	"BIMI draft 4.3.1"
-
-/* WSP = SP / HTAB. */
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* ASCII lower case of one byte. */
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* Letter, digit or '-': a byte of an LDH label. */
-static bool
-is_ldh(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-';
-}
 
 /* Record a problem (always counted, kept while there is room). */
 static void
@@ -92,21 +72,21 @@ bimi_txt_classify(const void *data, size_t len)
 	/* bimi-version = "v" *WSP "=" *WSP "BIMI1", then a separator or the end. */
 	if (len >= 1 && p[0] == 'v') {
 		i = 1;
-		while (i < len && is_wsp(p[i]))
+		while (i < len && ascii_is_wsp(p[i]))
 			i++;
 		if (i < len && p[i] == '=') {
 			i++;
-			while (i < len && is_wsp(p[i]))
+			while (i < len && ascii_is_wsp(p[i]))
 				i++;
 			if (len - i >= 5 && memcmp(p + i, "BIMI1", 5) == 0 &&
-			    (len - i == 5 || p[i + 5] == ';' || is_wsp(p[i + 5])))
+			    (len - i == 5 || p[i + 5] == ';' || ascii_is_wsp(p[i + 5])))
 				return BIMI_TXT_CANDIDATE;
 		}
 	}
 	/* "v=bimi1", " v=BIMI1", "l=...; v=BIMI1", "v=BIMI2": an attempt, reported. */
-	for (i = 0; i < len && is_wsp(p[i]); i++)
+	for (i = 0; i < len && ascii_is_wsp(p[i]); i++)
 		;
-	if ((i < len && lower(p[i]) == 'v' && contains_ieq(p + i, len - i, "bimi")) ||
+	if ((i < len && ascii_lower(p[i]) == 'v' && contains_ieq(p + i, len - i, "bimi")) ||
 	    contains_ieq(p, len, "v=bimi"))
 		return BIMI_TXT_LOOKALIKE;
 	return BIMI_TXT_OTHER;
@@ -126,7 +106,7 @@ uri_invalid(struct bimi_uri *u, const char *reason)
 static int
 uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 {
-	size_t i, hlen, label = 0;
+	size_t i, hlen;
 	unsigned long port = 0;
 
 	for (i = 0; i < n; i++)
@@ -142,25 +122,16 @@ uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 		;
 	if (hlen > 0 && p[hlen - 1] == '.')
 		hlen--;		/* an absolute name "host.example." */
-	if (hlen == 0 || hlen > 253) {
-		uri_invalid(u, hlen == 0 ? "no host in the URI" : "the host name is too long");
+	switch (dns_name_check(p, hlen, DNS_NAME_LDH)) {
+	case DNS_NAME_OK:
+		break;
+	case DNS_NAME_ERR_EMPTY:
+		uri_invalid(u, "no host in the URI");
 		return -1;
-	}
-	for (i = 0; i < hlen; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-') {
-				uri_invalid(u, "the host is not a valid domain name");
-				return -1;
-			}
-			label = 0;
-			continue;
-		}
-		if (!is_ldh(p[i]) || (label == 0 && p[i] == '-') || ++label > 63) {
-			uri_invalid(u, "the host is not a valid domain name");
-			return -1;
-		}
-	}
-	if (label == 0 || p[hlen - 1] == '-') {
+	case DNS_NAME_ERR_TOO_LONG:
+		uri_invalid(u, "the host name is too long");
+		return -1;
+	default:
 		uri_invalid(u, "the host is not a valid domain name");
 		return -1;
 	}
@@ -186,7 +157,7 @@ uri_authority(const unsigned char *p, size_t n, struct bimi_uri *u)
 		}
 	}
 	for (i = 0; i < hlen; i++)
-		u->host[i] = (char)lower(p[i]);
+		u->host[i] = (char)ascii_lower(p[i]);
 	u->host[hlen] = '\0';
 	return 0;
 }
@@ -248,9 +219,9 @@ parse_logos(struct bimi_record *rec, const struct taglist_tag *t)
 	while (start <= n) {
 		for (end = start; end < n && v[end] != ','; end++)
 			;
-		for (a = start; a < end && is_wsp(v[a]); a++)
+		for (a = start; a < end && ascii_is_wsp(v[a]); a++)
 			;
-		for (b = end; b > a && is_wsp(v[b - 1]); b--)
+		for (b = end; b > a && ascii_is_wsp(v[b - 1]); b--)
 			;
 		if (a == b) {
 			add_problem(rec, BIMI_PSEV_ERROR, "l", v, n, "an empty item in the l= "
@@ -397,21 +368,7 @@ bimi_parse(const void *data, size_t len, struct bimi_record *rec)
 bool
 bimi_selector_valid(const char *s)
 {
-	size_t i, label = 0, len = strnlen(s, 254);
-
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (!is_ldh((unsigned char)s[i]) || (label == 0 && s[i] == '-') ||
-		    ++label > BIMI_SELECTOR_MAX) {
-			return false;
-		}
-	}
-	return label > 0 && s[len - 1] != '-';
+	return dns_name_check(s, strnlen(s, DNS_NAME_MAX + 1), DNS_NAME_LDH) == DNS_NAME_OK;
 }
 
 /* The selector of a BIMI-Selector header value. */
@@ -434,7 +391,7 @@ bimi_selector_header(const void *data, size_t len, char *sel, size_t sellen)
 	if (s == NULL || s->value_len == 0 || s->value_len >= sellen)
 		return -1;
 	for (i = 0; i < s->value_len; i++)
-		sel[i] = (char)lower(s->value[i]);
+		sel[i] = (char)ascii_lower(s->value[i]);
 	sel[s->value_len] = '\0';
 	if (!bimi_selector_valid(sel)) {
 		sel[0] = '\0';

@@ -8,6 +8,8 @@
  * the padding is missing, and decoded with OpenSSL's EVP_DecodeBlock; the key is then
  * read with d2i_PUBKEY (SubjectPublicKeyInfo), d2i_PublicKey (bare RSAPublicKey) or
  * EVP_PKEY_new_raw_public_key (Ed25519). OpenSSL 3 API only: no deprecated RSA_* calls.
+ * An RSA key OpenSSL read has its modulus and exponent read once more, with their signs,
+ * through OpenSSL's generic DER parser (d2i_ASN1_SEQUENCE_ANY), and judged (RFC 8017 3.1).
  *
  * What can go wrong: any bytes are accepted; the only allocations are the two p=
  * buffers (bounded by DKIM_KEY_MAX_P) and OpenSSL's key objects, all freed on the one
@@ -20,11 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "util/ascii.h"
 #include "record/dkim_key.h"
 #include "record/taglist.h"
 #include "util/strbuf.h"
@@ -32,6 +37,7 @@
 #define RFC_KEY		"RFC 6376 3.6.1"
 #define RFC_TAGLIST	"RFC 6376 3.2"
 #define RFC_ED25519	"RFC 8463 4.2"
+#define RFC_RSA		"RFC 8017 3.1"
 
 /* Add a problem; reason is formatted here from validated or sanitized pieces only. */
 static void __attribute__((format(printf, 6, 7)))
@@ -118,6 +124,29 @@ dkim_key_form_word(enum dkim_key_form form)
 	return "none";
 }
 
+/* Fixed comments for verifiers (Authentication-Results): never key bytes. */
+const char *
+dkim_key_unsafe_word(enum dkim_key_unsafe why)
+{
+	switch (why) {
+	case DKIM_KEY_UNSAFE_N_NOT_POSITIVE:
+		return "unsafe key: modulus not positive";
+	case DKIM_KEY_UNSAFE_N_EVEN:
+		return "unsafe key: even modulus";
+	case DKIM_KEY_UNSAFE_E_NOT_POSITIVE:
+		return "unsafe key: exponent not positive";
+	case DKIM_KEY_UNSAFE_E_ONE:
+		return "unsafe key: exponent 1";
+	case DKIM_KEY_UNSAFE_E_EVEN:
+		return "unsafe key: even exponent";
+	case DKIM_KEY_UNSAFE_E_NOT_BELOW_N:
+		return "unsafe key: exponent not below modulus";
+	case DKIM_KEY_SAFE:
+		break;
+	}
+	return "";
+}
+
 /* Tag-list errors (RFC 6376 3.2): each one a problem naming the bytes at its offset. */
 static void
 report_taglist_errors(struct dkim_key *key, const struct taglist *tl, const uint8_t *data,
@@ -169,8 +198,7 @@ report_taglist_errors(struct dkim_key *key, const struct taglist *tl, const uint
 static bool
 is_word_byte(uint8_t c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-';
+	return ascii_is_ldh(c);
 }
 
 /* Whether n bytes at p are a hyphenated-word: ALPHA [*(ALPHA/DIGIT/"-") (ALPHA/DIGIT)]. */
@@ -179,7 +207,7 @@ is_hyphenated_word(const uint8_t *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')))
+	if (n == 0 || !ascii_is_alpha(p[0]))
 		return false;
 	for (i = 1; i < n; i++)
 		if (!is_word_byte(p[i]))
@@ -314,8 +342,7 @@ parse_k(struct dkim_key *key, const struct taglist_tag *t)
 static bool
 is_b64(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '+' || c == '/';
+	return ascii_is_alnum(c) || c == '+' || c == '/';
 }
 
 /* The OpenSSL name of a key's type, for messages (static in OpenSSL). */
@@ -327,6 +354,131 @@ pkey_type_name(const EVP_PKEY *pk)
 	if (name == NULL)
 		name = OBJ_nid2sn(EVP_PKEY_get_base_id(pk));
 	return name != NULL ? name : "unknown";
+}
+
+/*
+ * The modulus and exponent of an RSAPublicKey (RFC 8017 A.1.1) as signed numbers
+ * (caller frees both); -1, nothing allocated, when the DER is no SEQUENCE of two INTEGERs.
+ */
+static int
+rsa_numbers(const uint8_t *der, size_t len, BIGNUM **n, BIGNUM **e)
+{
+	const unsigned char *q = der;
+	STACK_OF(ASN1_TYPE) *seq;
+	const ASN1_TYPE *tn, *te;
+	int rc = -1;
+
+	*n = *e = NULL;
+	if (len > LONG_MAX)
+		return -1;
+	seq = d2i_ASN1_SEQUENCE_ANY(NULL, &q, (long)len);
+	if (seq == NULL || sk_ASN1_TYPE_num(seq) != 2)
+		goto done;
+	tn = sk_ASN1_TYPE_value(seq, 0);
+	te = sk_ASN1_TYPE_value(seq, 1);
+	/* a negative INTEGER keeps type V_ASN1_INTEGER; the sign is in value.integer */
+	if (tn->type != V_ASN1_INTEGER || te->type != V_ASN1_INTEGER)
+		goto done;
+	*n = ASN1_INTEGER_to_BN(tn->value.integer, NULL);
+	*e = ASN1_INTEGER_to_BN(te->value.integer, NULL);
+	if (*n != NULL && *e != NULL) {
+		rc = 0;
+	} else {
+		BN_free(*n);
+		BN_free(*e);
+		*n = *e = NULL;
+	}
+done:
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return rc;
+}
+
+/* The same from a SubjectPublicKeyInfo: the RSAPublicKey is its BIT STRING. */
+static int
+spki_rsa_numbers(const uint8_t *der, size_t len, BIGNUM **n, BIGNUM **e)
+{
+	const unsigned char *q = der, *pub = NULL;
+	X509_PUBKEY *xpk;
+	int publen = 0, rc = -1;
+
+	*n = *e = NULL;
+	if (len > LONG_MAX)
+		return -1;
+	xpk = d2i_X509_PUBKEY(NULL, &q, (long)len);
+	if (xpk != NULL && X509_PUBKEY_get0_param(NULL, &pub, &publen, NULL, xpk) == 1 &&
+	    pub != NULL && publen > 0)
+		rc = rsa_numbers(pub, (size_t)publen, n, e);
+	X509_PUBKEY_free(xpk);
+	return rc;
+}
+
+/* Why RSA numbers must not be used to verify (RFC 8017 3.1), or DKIM_KEY_SAFE. */
+static enum dkim_key_unsafe
+rsa_unsafe(const BIGNUM *n, const BIGNUM *e)
+{
+	if (BN_is_zero(n) || BN_is_negative(n))
+		return DKIM_KEY_UNSAFE_N_NOT_POSITIVE;
+	if (!BN_is_odd(n))
+		return DKIM_KEY_UNSAFE_N_EVEN;
+	if (BN_is_zero(e) || BN_is_negative(e))
+		return DKIM_KEY_UNSAFE_E_NOT_POSITIVE;
+	if (BN_is_one(e))
+		return DKIM_KEY_UNSAFE_E_ONE;
+	if (!BN_is_odd(e))
+		return DKIM_KEY_UNSAFE_E_EVEN;
+	if (BN_cmp(e, n) >= 0)
+		return DKIM_KEY_UNSAFE_E_NOT_BELOW_N;
+	return DKIM_KEY_SAFE;
+}
+
+/* "name=value" for a message: the decimal value when it fits a word, else its size. */
+static void
+number_text(const char *name, const BIGNUM *b, char *out, size_t outlen)
+{
+	const char *sign = BN_is_negative(b) ? "-" : "";
+
+	if (BN_num_bits(b) <= (int)(sizeof(BN_ULONG) * CHAR_BIT))
+		snprintf(out, outlen, "%s=%s%llu", name, sign,
+		    (unsigned long long)BN_get_word(b));
+	else
+		snprintf(out, outlen, "%s of %s%d bits", name, sign[0] ? "minus " : "",
+		    BN_num_bits(b));
+}
+
+/*
+ * Judge the numbers of an RSA key OpenSSL has read (der: an SPKI when spki, else an
+ * RSAPublicKey). True when safe; otherwise an error problem is added and key->unsafe
+ * says why.
+ */
+static bool
+rsa_key_safe(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der,
+	     size_t len, bool spki)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	char detail[48];
+	int rc;
+
+	rc = spki ? spki_rsa_numbers(der, len, &n, &e) : rsa_numbers(der, len, &n, &e);
+	if (rc < 0) {
+		add_problem(key, DKIM_KEY_PSEV_ERROR, "p", p->value, p->value_len,
+		    "the RSA modulus and exponent could not be read");
+		return false;
+	}
+	key->unsafe = rsa_unsafe(n, e);
+	if (key->unsafe != DKIM_KEY_SAFE) {
+		if (key->unsafe == DKIM_KEY_UNSAFE_N_NOT_POSITIVE ||
+		    key->unsafe == DKIM_KEY_UNSAFE_N_EVEN)
+			number_text("n", n, detail, sizeof(detail));
+		else
+			number_text("e", e, detail, sizeof(detail));
+		add_problem(key, DKIM_KEY_PSEV_ERROR, "p", p->value, p->value_len,
+		    "%s (%s; RSA wants odd n and e, 3 <= e < n): never used to verify",
+		    dkim_key_unsafe_word(key->unsafe), detail);
+		problem_rfc(key, RFC_RSA);
+	}
+	BN_free(n);
+	BN_free(e);
+	return key->unsafe == DKIM_KEY_SAFE;
 }
 
 /* Read an RSA key: SubjectPublicKeyInfo first, then a bare RSAPublicKey. */
@@ -345,10 +497,7 @@ read_rsa(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der, 
 		} else if ((size_t)(q - der) != n) {
 			add_problem(key, DKIM_KEY_PSEV_ERROR, "p", p->value, p->value_len,
 			    "%zu bytes follow the SubjectPublicKeyInfo", n - (size_t)(q - der));
-		} else if (EVP_PKEY_get_bits(pk) <= 0) {
-			add_problem(key, DKIM_KEY_PSEV_ERROR, "p", p->value, p->value_len,
-			    "an RSA key without a modulus");
-		} else {
+		} else if (rsa_key_safe(key, p, der, n, true) && EVP_PKEY_get_bits(pk) > 0) {
 			key->form = DKIM_KEY_FORM_SPKI;
 			key->bits = (unsigned)EVP_PKEY_get_bits(pk);
 		}
@@ -356,7 +505,9 @@ read_rsa(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der, 
 	}
 	q = der;
 	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
-	if (pk != NULL && (size_t)(q - der) == n && EVP_PKEY_get_bits(pk) > 0) {
+	if (pk != NULL && (size_t)(q - der) == n) {
+		if (!rsa_key_safe(key, p, der, n, false) || EVP_PKEY_get_bits(pk) <= 0)
+			goto done;
 		key->form = DKIM_KEY_FORM_RSAPUBLICKEY;
 		key->bits = (unsigned)EVP_PKEY_get_bits(pk);
 		add_problem(key, DKIM_KEY_PSEV_WARN, "p", p->value, p->value_len,

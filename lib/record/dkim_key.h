@@ -6,6 +6,7 @@
  *   dkim_key_parse()     parse a record: tags, p= base64, the key itself (OpenSSL)
  *   dkim_key_type_word() "rsa", "ed25519", "unknown"
  *   dkim_key_form_word() "SubjectPublicKeyInfo", "RSAPublicKey", "raw", "none"
+ *   dkim_key_unsafe_word() "unsafe key: exponent 1", ... (a fixed comment, no key bytes)
  *
  * Tags (case-sensitive names, RFC 6376 3.2): v (optional; if present the first tag and
  * exactly "DKIM1"), h (colon list of hash algorithms), k (key type: rsa, the default,
@@ -20,6 +21,13 @@
  * on it); for ed25519, the raw 32-byte key (RFC 8463 4.2), not an SPKI. A key whose
  * type disagrees with k= (an RSA SPKI under k=ed25519, an Ed25519 or EC SPKI under
  * k=rsa) is an error problem.
+ *
+ * Unsafe RSA numbers (RFC 8017 3.1: n the product of odd primes, e odd with
+ * 3 <= e < n): an exponent of 1 makes the signature equal the padded hash, so anyone
+ * can forge one; an even, zero or negative exponent or modulus, or e >= n, is no RSA
+ * key. Such a key is an error problem, the record is not usable (form NONE, bits 0)
+ * and unsafe says why, for verifiers that must not verify with it. OpenSSL's decoders
+ * read DER INTEGERs as magnitudes, so the signs are read from the DER here.
  *
  * What can go wrong: any bytes are accepted. Each problem becomes an entry with the tag,
  * a sanitized copy of the offending value, a reason and the RFC section; at
@@ -52,6 +60,17 @@ enum dkim_key_form {
 	DKIM_KEY_FORM_RAW	/* 32 raw bytes (Ed25519, RFC 8463 4.2) */
 };
 
+/* Why an RSA key must not be used to verify (RFC 8017 3.1); SAFE when nothing is wrong. */
+enum dkim_key_unsafe {
+	DKIM_KEY_SAFE,
+	DKIM_KEY_UNSAFE_N_NOT_POSITIVE,	/* modulus zero or negative */
+	DKIM_KEY_UNSAFE_N_EVEN,		/* no product of odd primes */
+	DKIM_KEY_UNSAFE_E_NOT_POSITIVE,	/* exponent zero or negative */
+	DKIM_KEY_UNSAFE_E_ONE,		/* s = EM: anyone can sign */
+	DKIM_KEY_UNSAFE_E_EVEN,		/* includes 2: no inverse, no RSA */
+	DKIM_KEY_UNSAFE_E_NOT_BELOW_N	/* e >= n */
+};
+
 /* How much a problem matters; the check maps it to a finding severity. */
 enum dkim_key_psev { DKIM_KEY_PSEV_INFO, DKIM_KEY_PSEV_WARN, DKIM_KEY_PSEV_ERROR };
 
@@ -78,6 +97,7 @@ struct dkim_key {
 	char s_text[32];	/* s= value, sanitized; "" when absent */
 	enum dkim_key_form form;
 	unsigned bits;		/* RSA modulus bits, 256 for Ed25519; 0 when no key read */
+	enum dkim_key_unsafe unsafe;	/* an RSA key read but unsafe (form NONE then) */
 	size_t key_len;		/* bytes of decoded p= (0 when not decoded) */
 	size_t nproblems;	/* all problems seen, may exceed DKIM_KEY_MAX_PROBLEMS */
 	struct dkim_key_problem problems[DKIM_KEY_MAX_PROBLEMS];
@@ -96,5 +116,7 @@ int dkim_key_parse(const void *data, size_t len, struct dkim_key *key);
 /* Words for messages and the header fact (static strings). */
 const char *dkim_key_type_word(enum dkim_key_type type);
 const char *dkim_key_form_word(enum dkim_key_form form);
+/* "unsafe key: exponent 1", ...; "" for DKIM_KEY_SAFE (static strings, no key bytes). */
+const char *dkim_key_unsafe_word(enum dkim_key_unsafe why);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/dkim_sig.h"
 
 #define SCAN_MAX_TAGS	64	/* names remembered for the duplicate check */
@@ -29,13 +30,6 @@ is_fws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-/* ASCII lower case. */
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /* Equality of two length-delimited names, ignoring ASCII case. */
 static bool
 same_name(const char *a, size_t alen, const char *b, size_t blen)
@@ -45,7 +39,7 @@ same_name(const char *a, size_t alen, const char *b, size_t blen)
 	if (alen != blen)
 		return false;
 	for (i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
 			return false;
 	return true;
 }
@@ -93,7 +87,7 @@ list_has_from(const char *v, size_t len)
 			matched = 0;
 			ok = true;
 		} else if (!is_fws(c)) {
-			if (matched < 4 && lower(c) == (unsigned char)from[matched])
+			if (matched < 4 && ascii_lower(c) == (unsigned char)from[matched])
 				matched++;
 			else
 				ok = false;

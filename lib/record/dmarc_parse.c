@@ -13,68 +13,35 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/dmarc_parse.h"
 #include "record/taglist.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
-
-/* ASCII lower case. */
-static uint8_t
-lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-/* DIGIT. */
-static bool
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* ALPHA. */
-static bool
-is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* SP / HTAB. */
-static bool
-is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* HEXDIG. */
-static bool
-is_hex(uint8_t c)
-{
-	return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f');
-}
 
 /* Bytes a URI may hold literally (RFC 3986 2.2, 2.3), besides "%" escapes. */
 static bool
 is_uri_byte(uint8_t c)
 {
-	return is_alpha(c) || is_digit(c) || (c != 0 && strchr("-._~!$&'()*+,;=:@/?#[]", c) != NULL);
+	return ascii_is_alpha(c) || ascii_is_digit(c) || (c != 0 && strchr("-._~!$&'()*+,;=:@/?#[]", c) != NULL);
 }
 
 /* atext (RFC 5322 3.2.3) and "." for a dot-atom local part. */
 static bool
 is_local_byte(uint8_t c)
 {
-	return is_alpha(c) || is_digit(c) || (c != 0 && strchr("!#$&'*+-/=?^_`{|}~.", c) != NULL);
+	return ascii_is_alpha(c) || ascii_is_digit(c) || (c != 0 && strchr("!#$&'*+-/=?^_`{|}~.", c) != NULL);
 }
 
 /* Trim WSP at both ends of [*p, *p + *n). */
 static void
 trim_wsp(const uint8_t **p, size_t *n)
 {
-	while (*n > 0 && is_wsp((*p)[0])) {
+	while (*n > 0 && ascii_is_wsp((*p)[0])) {
 		(*p)++;
 		(*n)--;
 	}
-	while (*n > 0 && is_wsp((*p)[*n - 1]))
+	while (*n > 0 && ascii_is_wsp((*p)[*n - 1]))
 		(*n)--;
 }
 
@@ -115,22 +82,22 @@ starts_with_version(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && is_wsp(p[i]))
+	while (i < n && ascii_is_wsp(p[i]))
 		i++;
-	if (i >= n || lower(p[i]) != 'v')
+	if (i >= n || ascii_lower(p[i]) != 'v')
 		return false;
 	i++;
-	while (i < n && is_wsp(p[i]))
+	while (i < n && ascii_is_wsp(p[i]))
 		i++;
 	if (i >= n || p[i] != '=')
 		return false;
 	i++;
-	while (i < n && is_wsp(p[i]))
+	while (i < n && ascii_is_wsp(p[i]))
 		i++;
 	if (n - i < 6 || memcmp(p + i, "DMARC1", 6) != 0)	/* %s"DMARC1": case-sensitive */
 		return false;
 	i += 6;
-	while (i < n && is_wsp(p[i]))
+	while (i < n && ascii_is_wsp(p[i]))
 		i++;
 	return i == n || p[i] == ';';
 }
@@ -147,7 +114,14 @@ contains_nocase(const uint8_t *p, size_t n, const char *s)
 	return false;
 }
 
-/* Classify one TXT string found at a _dmarc name. */
+/*
+ * Classify one TXT string found at a _dmarc name. Records that do not start with
+ * v=DMARC1 are discarded (RFC 7489 6.6.3, RFC 9989 4.10 step 2): only text meant as
+ * DMARC is MALFORMED, a finding; the rest (an SPF record that a wildcard "*" TXT puts
+ * at every _dmarc name, a site verification) is OTHER, no record at the name. Meant as
+ * DMARC: "DMARC1" anywhere (any case: v=dmarc1, v=DMARC1 not first, no "v="), or a
+ * first tag v whose value starts with "DMARC" (v=DMARC2).
+ */
 enum dmarc_txt_kind
 dmarc_txt_classify(const void *data, size_t len)
 {
@@ -158,65 +132,70 @@ dmarc_txt_classify(const void *data, size_t len)
 		return DMARC_TXT_OTHER;
 	if (starts_with_version(p, len))
 		return DMARC_TXT_RECORD;
-	while (i < len && is_wsp(p[i]))
+	if (contains_nocase(p, len, "dmarc1"))
+		return DMARC_TXT_MALFORMED;
+	while (i < len && ascii_is_wsp(p[i]))
 		i++;
-	if (i < len && lower(p[i]) == 'v') {
+	if (i < len && ascii_lower(p[i]) == 'v') {
 		i++;
-		while (i < len && is_wsp(p[i]))
+		while (i < len && ascii_is_wsp(p[i]))
 			i++;
-		if (i < len && p[i] == '=')
-			return DMARC_TXT_MALFORMED;
+		if (i < len && p[i] == '=') {
+			i++;
+			while (i < len && ascii_is_wsp(p[i]))
+				i++;
+			if (len - i >= 5 && taglist_bytes_ieq(p + i, 5, "dmarc"))
+				return DMARC_TXT_MALFORMED;
+		}
 	}
-	return contains_nocase(p, len, "dmarc1") ? DMARC_TXT_MALFORMED : DMARC_TXT_OTHER;
+	return DMARC_TXT_OTHER;
 }
 
 /* ---- host names and URIs ---- */
 
+/* The reason for a host name refused by the LDH rule, in this parser's words. */
+static const char *
+hostname_reason(enum dns_name_error err)
+{
+	switch (err) {
+	case DNS_NAME_OK:		return NULL;
+	case DNS_NAME_ERR_EMPTY:	return "empty host name";
+	case DNS_NAME_ERR_TOO_LONG:	return "host name longer than 253 bytes";
+	case DNS_NAME_ERR_EMPTY_LABEL:	return "empty label in host name";
+	case DNS_NAME_ERR_LONG_LABEL:	return "host name label longer than 63 bytes";
+	case DNS_NAME_ERR_HYPHEN_START:	return "host name label starts with '-'";
+	case DNS_NAME_ERR_HYPHEN_END:	return "host name label ends with '-'";
+	case DNS_NAME_ERR_BAD_BYTE:
+	case DNS_NAME_ERR_WILDCARD:	break;
+	}
+	return "host name holds a byte other than a letter, digit, '-' or '.'";
+}
+
 /*
- * Check a host name (LDH labels of 1..63, at least two, 253 at most, a last label not
- * all digits; one trailing dot allowed) and copy it in lower case into out[256].
+ * Check a host name (the LDH rule of dnsname.h; then at least two labels and a last
+ * label not all digits; one trailing dot allowed) and copy it in lower case into
+ * out[256].
  */
 static const char *
 check_hostname(const uint8_t *p, size_t n, char *out)
 {
-	size_t i, label = 0, labels = 1, last = 0;
-	bool alldigit = true;
+	const char *why;
+	size_t i, last;
 
 	if (n > 0 && p[n - 1] == '.')
 		n--;
-	if (n == 0)
-		return "empty host name";
-	if (n > 253)
-		return "host name longer than 253 bytes";
-	for (i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (label == 0)
-				return "empty label in host name";
-			if (p[i - 1] == '-')
-				return "host name label ends with '-'";
-			label = 0;
-			labels++;
-			last = i + 1;
-			alldigit = true;
-			continue;
-		}
-		if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '-')
-			return "host name holds a byte other than a letter, digit, '-' or '.'";
-		if (label == 0 && p[i] == '-')
-			return "host name label starts with '-'";
-		if (!is_digit(p[i]))
-			alldigit = false;
-		if (++label > 63)
-			return "host name label longer than 63 bytes";
-	}
-	if (label == 0 || p[n - 1] == '-')
-		return "host name ends badly";
-	if (labels < 2)
+	if ((why = hostname_reason(dns_name_check(p, n, DNS_NAME_LDH))) != NULL)
+		return why;
+	for (last = n; last > 0 && p[last - 1] != '.'; last--)
+		;
+	if (last == 0)
 		return "host name is not fully qualified (one label)";
-	if (alldigit && last < n)
+	for (i = last; i < n && ascii_is_digit(p[i]); i++)
+		;
+	if (i == n)
 		return "top-level label is all digits";
 	for (i = 0; i < n; i++)
-		out[i] = (char)lower(p[i]);
+		out[i] = (char)ascii_lower(p[i]);
 	out[n] = '\0';
 	return NULL;
 }
@@ -231,7 +210,7 @@ uri_bytes_ok(const uint8_t *p, size_t n)
 		if (p[i] == '%') {
 			if (i + 2 >= n)
 				return false;
-			if (!is_hex(p[i + 1]) || !is_hex(p[i + 2]))
+			if (!ascii_is_hex(p[i + 1]) || !ascii_is_hex(p[i + 2]))
 				return false;
 			i += 2;
 		} else if (!is_uri_byte(p[i])) {
@@ -255,7 +234,7 @@ is_ipv4(const uint8_t *p, size_t n)
 			dots++;
 			digits = 0;
 			v = 0;
-		} else if (is_digit(p[i])) {
+		} else if (ascii_is_digit(p[i])) {
 			v = v * 10 + (unsigned)(p[i] - '0');
 			if (++digits > 3 || v > 255)
 				return false;
@@ -343,7 +322,7 @@ check_https(const uint8_t *p, size_t n, struct dmarc_uri *u)
 		if (p[h_end] != ':')
 			return "https: bad bytes after the host";
 		for (i = h_end + 1; i < a_end; i++) {
-			if (!is_digit(p[i]) || ++port_digits > 5)
+			if (!ascii_is_digit(p[i]) || ++port_digits > 5)
 				return "https: port is not a number";
 			port = port * 10 + (unsigned long)(p[i] - '0');
 		}
@@ -380,11 +359,11 @@ dmarc_parse_uri(const uint8_t *p, size_t n, struct dmarc_uri *u)
 		/* obs-dmarc-report-size = "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] */
 		size_t j = bang + 1, digits = 0;
 
-		while (j < n && is_digit(p[j])) {
+		while (j < n && ascii_is_digit(p[j])) {
 			j++;
 			digits++;
 		}
-		if (j < n && strchr("kmgt", lower(p[j])) != NULL)
+		if (j < n && strchr("kmgt", ascii_lower(p[j])) != NULL)
 			j++;
 		if (digits == 0 || j != n) {
 			u->reason = "bad !size suffix (1*DIGIT [k/m/g/t])";
@@ -398,7 +377,7 @@ dmarc_parse_uri(const uint8_t *p, size_t n, struct dmarc_uri *u)
 			colon = i;
 			break;
 		}
-		if (!is_alpha(p[i]) && (i == 0 || (!is_digit(p[i]) && !strchr("+-.", p[i])))) {
+		if (!ascii_is_alpha(p[i]) && (i == 0 || (!ascii_is_digit(p[i]) && !strchr("+-.", p[i])))) {
 			u->reason = "no URI scheme (mailto: or https:)";
 			return;
 		}
@@ -477,8 +456,8 @@ static char
 parse_letter(struct dmarc_record *rec, const struct taglist_tag *t, const char *choices,
 	     const char *reason)
 {
-	if (t->value_len == 1 && t->value[0] != 0 && strchr(choices, lower(t->value[0])))
-		return (char)lower(t->value[0]);
+	if (t->value_len == 1 && t->value[0] != 0 && strchr(choices, ascii_lower(t->value[0])))
+		return (char)ascii_lower(t->value[0]);
 	tag_problem(rec, DMARC_PROB_BAD_VALUE, DMARC_PSEV_WARN, t, reason);
 	return 0;
 }
@@ -499,7 +478,7 @@ parse_fo(struct dmarc_record *rec, const struct taglist_tag *t)
 		e = p + start;
 		len = i - start;
 		trim_wsp(&e, &len);
-		at = (len == 1 && e[0] != 0) ? strchr(letters, lower(e[0])) : NULL;
+		at = (len == 1 && e[0] != 0) ? strchr(letters, ascii_lower(e[0])) : NULL;
 		if (at == NULL) {
 			tag_problem(rec, DMARC_PROB_BAD_VALUE, DMARC_PSEV_WARN, t,
 			    "fo options are 0, 1, d, s separated by ':'");
@@ -531,7 +510,7 @@ parse_pct(struct dmarc_record *rec, const struct taglist_tag *t)
 		return;
 	}
 	for (i = 0; i < t->value_len; i++) {
-		if (!is_digit(t->value[i])) {
+		if (!ascii_is_digit(t->value[i])) {
 			tag_problem(rec, DMARC_PROB_BAD_VALUE, DMARC_PSEV_WARN, t,
 			    "pct must be an integer from 0 to 100");
 			return;
@@ -561,7 +540,7 @@ parse_rf(struct dmarc_record *rec, const struct taglist_tag *t)
 		len = i - start;
 		trim_wsp(&e, &len);
 		for (j = 0; j < len; j++) {
-			if (!is_alpha(e[j]) && !is_digit(e[j]) && e[j] != '-') {
+			if (!ascii_is_alpha(e[j]) && !ascii_is_digit(e[j]) && e[j] != '-') {
 				tag_problem(rec, DMARC_PROB_BAD_VALUE, DMARC_PSEV_WARN, t,
 				    "rf is a ':'-separated list of format keywords");
 				return;
@@ -589,7 +568,7 @@ parse_ri(struct dmarc_record *rec, const struct taglist_tag *t)
 		return;
 	}
 	for (i = 0; i < t->value_len; i++) {
-		if (!is_digit(t->value[i])) {
+		if (!ascii_is_digit(t->value[i])) {
 			tag_problem(rec, DMARC_PROB_BAD_VALUE, DMARC_PSEV_WARN, t,
 			    "ri must be a number of seconds");
 			return;
@@ -650,7 +629,7 @@ version_reason(const struct taglist *tl, const uint8_t *p, size_t n)
 	const struct taglist_tag *v = taglist_find(tl, "v");
 	size_t first = 0;
 
-	while (first < n && is_wsp(p[first]))
+	while (first < n && ascii_is_wsp(p[first]))
 		first++;
 	if (v == NULL)
 		return "no v=DMARC1 tag";
@@ -659,7 +638,7 @@ version_reason(const struct taglist *tl, const uint8_t *p, size_t n)
 	if (taglist_bytes_ieq(v->value, v->value_len, "DMARC1"))
 		return v->value_len == 6 && memcmp(v->value, "DMARC1", 6) == 0 ?
 		    "malformed v=DMARC1 tag" : "version must be DMARC1 in upper case";
-	if (v->value_len > 6 && memcmp(v->value, "DMARC1", 6) == 0 && is_wsp(v->value[6]))
+	if (v->value_len > 6 && memcmp(v->value, "DMARC1", 6) == 0 && ascii_is_wsp(v->value[6]))
 		return "no ';' after v=DMARC1";
 	return "version is not exactly DMARC1";
 }

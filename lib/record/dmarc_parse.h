@@ -2,6 +2,7 @@
  * dmarc_parse.h - one DMARC Policy Record (RFC 9989 4.7, 4.8) into a struct; no I/O.
  *
  *   dmarc_txt_classify()  is a TXT string a DMARC record, a malformed attempt, or other
+ *                         (other text is no record at all: RFC 7489 6.6.3 discards it)
  *   dmarc_parse()         parse a record into struct dmarc_record (self-contained copy)
  *   dmarc_policy_word()   "none", "quarantine", "reject"
  *   dmarc_policy_rank()   order of strength for comparisons
@@ -27,9 +28,10 @@
 #define DMARC_MAX_URIS		8
 
 enum dmarc_txt_kind {
-	DMARC_TXT_OTHER,	/* not about DMARC */
+	DMARC_TXT_OTHER,	/* not about DMARC (e.g. v=spf1): no record, ignored */
 	DMARC_TXT_RECORD,	/* starts with v=DMARC1: a DMARC record candidate */
-	DMARC_TXT_MALFORMED	/* looks like a DMARC record but does not start with v=DMARC1 */
+	DMARC_TXT_MALFORMED	/* meant as DMARC ("DMARC1" in it, or v=DMARC...), yet does
+				 * not start with v=DMARC1 */
 };
 
 enum dmarc_policy {

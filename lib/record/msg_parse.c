@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/msg_parse.h"
 
 /* A field being gathered: its first line and its extent. */
@@ -23,13 +24,6 @@ struct pending {
 	size_t first_end;	/* end of its first line (line end excluded) */
 	size_t end;		/* end of its last line (line end excluded) */
 };
-
-/* Space or tab (WSP, RFC 5234 B.1). */
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 /* ftext (RFC 5322 3.6.8): printable US-ASCII except the colon. */
 static bool
@@ -63,7 +57,7 @@ mbox_line(const char *p, size_t len)
 
 	if (len < 5 || memcmp(p, "From ", 5) != 0)
 		return 0;
-	while (i < len && is_wsp((unsigned char)p[i]))
+	while (i < len && ascii_is_wsp((unsigned char)p[i]))
 		i++;
 	if (i < len && p[i] == ':')
 		return 0;		/* "From : a@b.example", a field (RFC 5322 4.5.3) */
@@ -88,7 +82,7 @@ unfold(struct msg_field *f)
 			continue;
 		if (r[i] == '\n')
 			continue;
-		if (o == 0 && is_wsp((unsigned char)r[i]))
+		if (o == 0 && ascii_is_wsp((unsigned char)r[i]))
 			continue;	/* leading WSP, before or after a fold */
 		if (o == cap) {
 			f->value_cut = true;
@@ -96,7 +90,7 @@ unfold(struct msg_field *f)
 		}
 		f->value[o++] = r[i];
 	}
-	while (o > 0 && is_wsp((unsigned char)f->value[o - 1]))
+	while (o > 0 && ascii_is_wsp((unsigned char)f->value[o - 1]))
 		o--;
 	f->value[o] = '\0';
 	f->value_len = o;
@@ -120,7 +114,7 @@ finish(const char *p, struct pending *pf, struct msg_parsed *out, size_t *cap)
 		return 0;
 	}
 	name_end = (size_t)(colon - p);
-	while (name_end > pf->start && is_wsp((unsigned char)p[name_end - 1]))
+	while (name_end > pf->start && ascii_is_wsp((unsigned char)p[name_end - 1]))
 		name_end--;
 	for (i = pf->start; i < name_end; i++)
 		if (!is_ftext((unsigned char)p[i]))
@@ -190,7 +184,7 @@ msg_parse(const void *data, size_t len, struct msg_parsed *out)
 			out->body_start = next;
 			break;
 		}
-		if (is_wsp((unsigned char)p[pos])) {
+		if (ascii_is_wsp((unsigned char)p[pos])) {
 			if (pf.open)
 				pf.end = pos + n;
 			else
@@ -226,13 +220,6 @@ msg_parsed_free(struct msg_parsed *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ASCII lower case. */
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /* Whether the field is called name. */
 bool
 msg_field_is(const struct msg_field *f, const char *name)
@@ -242,7 +229,7 @@ msg_field_is(const struct msg_field *f, const char *name)
 	if (f == NULL || f->name_len != n)
 		return false;
 	for (i = 0; i < n; i++)
-		if (lower((unsigned char)f->name[i]) != lower((unsigned char)name[i]))
+		if (ascii_lower((unsigned char)f->name[i]) != ascii_lower((unsigned char)name[i]))
 			return false;
 	return true;
 }

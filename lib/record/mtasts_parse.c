@@ -14,28 +14,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "util/buf.h"
 #include "record/mtasts_parse.h"
 #include "record/taglist.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
 
 #define SEC_TXT		"RFC 8461 3.1"
 #define SEC_POLICY	"RFC 8461 3.2"
 #define SEC_MX		"RFC 8461 3.2, 4.1"
-
-/* ALPHA / DIGIT. */
-static bool
-is_alnum(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* WSP = SP / HTAB. */
-static bool
-is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
 
 /* Record a problem (counted always, kept while there is room). */
 static void
@@ -61,10 +49,10 @@ is_ext_name(const uint8_t *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > 32 || !is_alnum(p[0]))
+	if (n == 0 || n > 32 || !ascii_is_alnum(p[0]))
 		return false;
 	for (i = 1; i < n; i++)
-		if (!is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
+		if (!ascii_is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
 			return false;
 	return true;
 }
@@ -108,9 +96,9 @@ segment_is_extension(const uint8_t *p, size_t len, size_t pos)
 		s--;
 	while (e < len && p[e] != ';')
 		e++;
-	while (s < e && is_wsp(p[s]))
+	while (s < e && ascii_is_wsp(p[s]))
 		s++;
-	while (e > s && is_wsp(p[e - 1]))
+	while (e > s && ascii_is_wsp(p[e - 1]))
 		e--;
 	for (eq = s; eq < e && p[eq] != '='; eq++)
 		;
@@ -141,7 +129,7 @@ txt_check_tag(const struct taglist *tl, size_t i, const uint8_t *p, struct mtast
 	if (taglist_name_is(tl, t, "id")) {
 		if (t->duplicate)
 			return;		/* the taglist error says so */
-		for (k = 0; k < t->value_len && is_alnum(t->value[k]); k++)
+		for (k = 0; k < t->value_len && ascii_is_alnum(t->value[k]); k++)
 			;
 		if (t->value_len == 0 || t->value_len > MTASTS_ID_MAX || k != t->value_len) {
 			add_problem(out->problems, &out->nproblems, MTASTS_PSEV_ERROR,
@@ -204,6 +192,25 @@ pol_problem(struct mtasts_policy *out, enum mtasts_psev sev, size_t line, const 
 	add_problem(out->problems, &out->nproblems, sev, line, p, n, reason, section);
 }
 
+/* The reason for an mx pattern refused by the LDH rule, in this parser's words. */
+static const char *
+mx_pattern_reason(enum dns_name_error err)
+{
+	switch (err) {
+	case DNS_NAME_OK:		return NULL;
+	case DNS_NAME_ERR_EMPTY:	return "an empty name";
+	case DNS_NAME_ERR_TOO_LONG:	return "a name longer than 253 bytes";
+	case DNS_NAME_ERR_LONG_LABEL:	return "a label longer than 63 bytes";
+	case DNS_NAME_ERR_WILDCARD:
+		return "\"*\" may only be the whole leftmost label (\"*.\")";
+	case DNS_NAME_ERR_EMPTY_LABEL:
+	case DNS_NAME_ERR_HYPHEN_END:	return "an empty label or one ending in \"-\"";
+	case DNS_NAME_ERR_HYPHEN_START:
+	case DNS_NAME_ERR_BAD_BYTE:	break;
+	}
+	return "a byte that is not a letter, digit, \"-\" or \".\"";
+}
+
 /*
  * Validate an mx pattern: ["*."] Domain (RFC 5321 4.1.2 sub-domains, LDH), at most
  * 253 bytes. Writes the lower-case pattern without a final dot to out (256 bytes).
@@ -212,41 +219,18 @@ pol_problem(struct mtasts_policy *out, enum mtasts_psev sev, size_t line, const 
 static const char *
 mx_pattern_check(const uint8_t *p, size_t n, char out[256], bool *dot)
 {
-	size_t i, label = 0, o = 0;
+	const char *why;
+	size_t i;
 
-	*dot = false;
-	if (n > 0 && p[n - 1] == '.') {
-		*dot = true;
+	*dot = n > 0 && p[n - 1] == '.';
+	if (*dot)
 		n--;
-	}
-	if (n >= 2 && p[0] == '*' && p[1] == '.') {
-		memcpy(out, "*.", 2);
-		o = 2;
-	}
-	if (n == o)
-		return "an empty name";
-	if (n > 253)
-		return "a name longer than 253 bytes";
-	for (i = o; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (c == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return "an empty label or one ending in \"-\"";
-			label = 0;
-		} else if (is_alnum(c) || (c == '-' && label > 0)) {
-			if (++label > 63)
-				return "a label longer than 63 bytes";
-		} else if (c == '*') {
-			return "\"*\" may only be the whole leftmost label (\"*.\")";
-		} else {
-			return "a byte that is not a letter, digit, \"-\" or \".\"";
-		}
-		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-	}
-	if (label == 0 || p[n - 1] == '-')
-		return "an empty label or one ending in \"-\"";
-	out[o] = '\0';
+	why = mx_pattern_reason(dns_name_check(p, n, DNS_NAME_LDH | DNS_NAME_WILDCARD));
+	if (why != NULL)
+		return why;
+	for (i = 0; i < n; i++)
+		out[i] = (char)ascii_lower(p[i]);
+	out[n] = '\0';
 	return NULL;
 }
 
@@ -361,9 +345,9 @@ pol_line(struct mtasts_policy *out, size_t line, const uint8_t *p, size_t n,
 		    "not a valid field name before \":\": line ignored", SEC_POLICY);
 		return;
 	}
-	for (vs = colon + 1; vs < n && is_wsp(p[vs]); vs++)
+	for (vs = colon + 1; vs < n && ascii_is_wsp(p[vs]); vs++)
 		;
-	for (ve = n; ve > vs && is_wsp(p[ve - 1]); ve--)
+	for (ve = n; ve > vs && ascii_is_wsp(p[ve - 1]); ve--)
 		;
 	pol_field(out, line, p, colon, p + vs, ve - vs, seen);
 }

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/spf_parse.h"
 #include "record/taglist.h"
 #include "util/strbuf.h"
@@ -39,34 +40,6 @@
 #define IP6_TEXT_MAX 45		/* "ffff:...:ffff:255.255.255.255" */
 
 /* ---- bytes ---- */
-
-/* ALPHA. */
-static bool
-is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* DIGIT. */
-static bool
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* alphanum = ALPHA / DIGIT. */
-static bool
-is_alnum(uint8_t c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
-/* ASCII lower case. */
-static uint8_t
-lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
 
 /* macro-literal = %x21-24 / %x26-7E: visible characters except "%" (RFC 7208 7.1). */
 static bool
@@ -140,7 +113,7 @@ scan_macro_string(const uint8_t *p, size_t n, enum macro_context ctx, bool *has_
 		i += 2;
 		if (i >= n)
 			return "unterminated macro %{ (RFC 7208 7.1)";
-		letter = lower(p[i]);
+		letter = ascii_lower(p[i]);
 		if (letter == 0 || strchr("slodiphcrtv", letter) == NULL)
 			return "unknown macro letter: not one of s l o d i p h c r t v (RFC 7208 7.1)";
 		if (ctx == MACRO_DOMAIN_SPEC && (letter == 'c' || letter == 'r' || letter == 't'))
@@ -148,7 +121,7 @@ scan_macro_string(const uint8_t *p, size_t n, enum macro_context ctx, bool *has_
 		i++;
 		/* transformers = *DIGIT [ "r" ] */
 		digits = nonzero = false;
-		while (i < n && is_digit(p[i])) {
+		while (i < n && ascii_is_digit(p[i])) {
 			digits = true;
 			if (p[i] != '0')
 				nonzero = true;
@@ -156,7 +129,7 @@ scan_macro_string(const uint8_t *p, size_t n, enum macro_context ctx, bool *has_
 		}
 		if (digits && !nonzero)
 			return "macro digit transformer of 0: it must be nonzero (RFC 7208 7.3)";
-		if (i < n && lower(p[i]) == 'r')
+		if (i < n && ascii_lower(p[i]) == 'r')
 			i++;
 		while (i < n && is_delimiter(p[i]))
 			i++;
@@ -205,14 +178,14 @@ is_toplabel(const uint8_t *p, size_t n)
 	for (i = 0; i < n; i++) {
 		if (p[i] == '-')
 			hyphen = true;
-		else if (is_alpha(p[i]))
+		else if (ascii_is_alpha(p[i]))
 			alpha = true;
-		else if (!is_digit(p[i]))
+		else if (!ascii_is_digit(p[i]))
 			return false;
 	}
 	if (!hyphen)
 		return alpha;
-	return is_alnum(p[0]) && is_alnum(p[n - 1]);
+	return ascii_is_alnum(p[0]) && ascii_is_alnum(p[n - 1]);
 }
 
 /* domain-spec = macro-string domain-end. NULL, or a static reason. */
@@ -258,7 +231,7 @@ split_cidr(const uint8_t *p, size_t n, struct slice *c4, struct slice *c6)
 	size_t end = n, j;
 
 	c4->off = c4->len = c6->off = c6->len = 0;
-	for (j = end; j > 0 && is_digit(p[j - 1]); j--)
+	for (j = end; j > 0 && ascii_is_digit(p[j - 1]); j--)
 		;
 	if (j == end || j == 0 || p[j - 1] != '/')
 		return n;
@@ -266,7 +239,7 @@ split_cidr(const uint8_t *p, size_t n, struct slice *c4, struct slice *c6)
 		c6->off = j;
 		c6->len = end - j;
 		end = j - 2;
-		for (j = end; j > 0 && is_digit(p[j - 1]); j--)
+		for (j = end; j > 0 && ascii_is_digit(p[j - 1]); j--)
 			;
 		if (j == end || j == 0 || p[j - 1] != '/')
 			return end;
@@ -318,7 +291,7 @@ parse_ip4(const uint8_t *p, size_t n, uint8_t out[4])
 		}
 		v = 0;
 		digits = 0;
-		while (i < n && is_digit(p[i]) && digits < 4) {
+		while (i < n && ascii_is_digit(p[i]) && digits < 4) {
 			v = v * 10 + (unsigned)(p[i] - '0');
 			digits++;
 			i++;
@@ -435,7 +408,7 @@ parse_directive(const uint8_t *p, size_t n, struct spf_term *t, struct slice *sp
 	case '?': t->qualifier = SPF_Q_NEUTRAL; i = 1; break;
 	default: t->qualifier = SPF_Q_PASS; break;
 	}
-	for (name_end = i; name_end < n && is_alnum(p[name_end]); name_end++)
+	for (name_end = i; name_end < n && ascii_is_alnum(p[name_end]); name_end++)
 		;
 	if (name_end == i)
 		return i > 0 ? "qualifier without a mechanism name (RFC 7208 4.6.1)" :
@@ -485,9 +458,9 @@ modifier_name_len(const uint8_t *p, size_t n)
 	size_t i;
 
 	/* name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) (RFC 7208 6) */
-	if (n == 0 || !is_alpha(p[0]))
+	if (n == 0 || !ascii_is_alpha(p[0]))
 		return 0;
-	for (i = 1; i < n && (is_alnum(p[i]) || p[i] == '-' || p[i] == '_' || p[i] == '.'); i++)
+	for (i = 1; i < n && (ascii_is_alnum(p[i]) || p[i] == '-' || p[i] == '_' || p[i] == '.'); i++)
 		;
 	return (i < n && p[i] == '=') ? i : 0;
 }

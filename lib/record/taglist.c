@@ -9,28 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "util/buf.h"
 #include "record/taglist.h"
-
-/* ALPHA (RFC 5234 B.1). */
-static bool
-is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 /* ALPHA / DIGIT / "_": the bytes after the first of a tag name (RFC 6376 3.2). */
 static bool
 is_name_byte(uint8_t c)
 {
-	return is_alpha(c) || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* WSP = SP / HTAB. */
-static bool
-is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
+	return ascii_is_alpha(c) || (c >= '0' && c <= '9') || c == '_';
 }
 
 /* VALCHAR = %x21-3A / %x3C-7E (RFC 6376 3.2). */
@@ -38,13 +25,6 @@ static bool
 is_valchar(uint8_t c)
 {
 	return (c >= 0x21 && c <= 0x3a) || (c >= 0x3c && c <= 0x7e);
-}
-
-/* ASCII lower case of one byte. */
-static uint8_t
-lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
 }
 
 /* The byte off bytes past the read position, if there is one. */
@@ -65,9 +45,9 @@ fws_len(const struct pt_buf *b)
 
 	if (!peek_at(b, 0, &c))
 		return 0;
-	if (is_wsp(c))
+	if (ascii_is_wsp(c))
 		return 1;
-	if (c == '\r' && peek_at(b, 1, &c2) && c2 == '\n' && peek_at(b, 2, &c3) && is_wsp(c3))
+	if (c == '\r' && peek_at(b, 1, &c2) && c2 == '\n' && peek_at(b, 2, &c3) && ascii_is_wsp(c3))
 		return 3;
 	return 0;
 }
@@ -119,7 +99,7 @@ taglist_bytes_ieq(const uint8_t *p, size_t n, const char *s)
 	if (strlen(s) != n)
 		return false;
 	for (i = 0; i < n; i++)
-		if (lower(p[i]) != lower((uint8_t)s[i]))
+		if (ascii_lower(p[i]) != ascii_lower((uint8_t)s[i]))
 			return false;
 	return true;
 }
@@ -135,7 +115,7 @@ names_equal(unsigned flags, const uint8_t *a, size_t alen, const uint8_t *b, siz
 	if (!(flags & TAGLIST_FOLD_CASE))
 		return memcmp(a, b, alen) == 0;
 	for (i = 0; i < alen; i++)
-		if (lower(a[i]) != lower(b[i]))
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
 			return false;
 	return true;
 }
@@ -175,7 +155,7 @@ parse_tag_spec(struct pt_buf *b, struct taglist *tl)
 
 	memset(&t, 0, sizeof(t));
 	(void)pt_buf_peek(b, &c);
-	if (!is_alpha(c)) {
+	if (!ascii_is_alpha(c)) {
 		add_error(tl, TL_ERR_BAD_NAME, b->pos, c, "tag name must start with a letter",
 		    TAGLIST_MAX_TAGS);
 		skip_to_separator(b);
@@ -186,7 +166,7 @@ parse_tag_spec(struct pt_buf *b, struct taglist *tl)
 	t.name = b->data + start;
 	t.name_len = b->pos - start;
 	t.name_pos = start;
-	if (pt_buf_peek(b, &c) == 0 && !is_wsp(c) && c != '=' && c != ';' && c != '\r') {
+	if (pt_buf_peek(b, &c) == 0 && !ascii_is_wsp(c) && c != '=' && c != ';' && c != '\r') {
 		add_error(tl, TL_ERR_BAD_NAME, b->pos, c,
 		    "tag name holds a byte other than a letter, digit or underscore",
 		    TAGLIST_MAX_TAGS);
@@ -281,15 +261,15 @@ taglist_version_match(const void *data, size_t len, const char *exact, const cha
 	size_t i = 0, elen = strlen(exact), llen = strlen(lookalike);
 
 	if (len >= elen && memcmp(p, exact, elen) == 0 &&
-	    (len == elen || p[elen] == ';' || is_wsp(p[elen])))
+	    (len == elen || p[elen] == ';' || ascii_is_wsp(p[elen])))
 		return TAGLIST_VERSION_EXACT;
-	while (i < len && is_wsp(p[i]))
+	while (i < len && ascii_is_wsp(p[i]))
 		i++;
 	if (i < len && (p[i] == 'v' || p[i] == 'V')) {
-		for (i++; i < len && is_wsp(p[i]); i++)
+		for (i++; i < len && ascii_is_wsp(p[i]); i++)
 			;
 		if (i < len && p[i] == '=') {
-			for (i++; i < len && is_wsp(p[i]); i++)
+			for (i++; i < len && ascii_is_wsp(p[i]); i++)
 				;
 			if (len - i >= llen && taglist_bytes_ieq(p + i, llen, lookalike))
 				return TAGLIST_VERSION_LOOKALIKE;

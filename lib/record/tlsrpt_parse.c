@@ -11,23 +11,11 @@
  */
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/taglist.h"
 #include "record/tlsrpt_parse.h"
+#include "util/dnsname.h"
 #include "util/strbuf.h"
-
-/* ALPHA / DIGIT. */
-static bool
-is_alnum(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* WSP = SP / HTAB. */
-static bool
-is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
 
 /* Record a problem (counted always, kept while there is room). */
 static void
@@ -63,23 +51,7 @@ tlsrpt_txt_classify(const void *data, size_t len)
 static bool
 is_host(const uint8_t *p, size_t n)
 {
-	size_t i, label = 0;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (is_alnum(p[i]) || (p[i] == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0 && p[n - 1] != '-';
+	return dns_name_check(p, n, DNS_NAME_LDH) == DNS_NAME_OK;
 }
 
 /* Why a URI is not usable, or NULL (RFC 8460 3: mailto: or https:). */
@@ -134,9 +106,9 @@ parse_rua(const struct taglist_tag *t, struct tlsrpt_record *out)
 	while (s <= t->value_len) {
 		for (e = s; e < t->value_len && v[e] != ','; e++)
 			;
-		for (a = s; a < e && is_wsp(v[a]); a++)
+		for (a = s; a < e && ascii_is_wsp(v[a]); a++)
 			;
-		for (b = e; b > a && is_wsp(v[b - 1]); b--)
+		for (b = e; b > a && ascii_is_wsp(v[b - 1]); b--)
 			;
 		out->uri_total++;
 		why = b > a ? uri_problem(v + a, b - a, &https) : "an empty URI";
@@ -159,10 +131,10 @@ is_ext_name(const uint8_t *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > 32 || !is_alnum(p[0]))
+	if (n == 0 || n > 32 || !ascii_is_alnum(p[0]))
 		return false;
 	for (i = 1; i < n; i++)
-		if (!is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
+		if (!ascii_is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
 			return false;
 	return true;
 }
@@ -177,7 +149,7 @@ segment_is_extension(const uint8_t *p, size_t len, size_t pos)
 		s--;
 	while (e < len && p[e] != ';')
 		e++;
-	while (s < e && is_wsp(p[s]))
+	while (s < e && ascii_is_wsp(p[s]))
 		s++;
 	for (eq = s; eq < e && p[eq] != '='; eq++)
 		;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "record/authres_id.h"
 #include "util/fold.h"
 #include "verify/verify.h"
 
@@ -154,7 +155,7 @@ posture_authres_value(const struct verify_in *in, const struct verify_out *out,
 	struct fold f;
 	char word[300];
 
-	if (!token_ok(authserv_id, ".-_", 200))
+	if (!authres_id_valid(authserv_id))
 		return NULL;
 	fold_init(&f, FIELD_NAME);
 	snprintf(word, sizeof(word), "%s;", authserv_id);

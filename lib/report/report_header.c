@@ -1,5 +1,5 @@
 /*
- * report_header.c - the X-Domain-Posture header value (DESIGN.md, The header).
+ * report_header.c - the X-Domain-Posture header value (ARCHITECTURE.md, The header).
  *
  *   posture_header_value()  "authserv-id; domain=...; grade=...; mx=ok; ..."
  *
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "record/authres_id.h"
 #include "posture.h"
 #include "util/fold.h"
 #include "util/strbuf.h"
@@ -48,18 +49,6 @@ fact_safe(const char *s)
 {
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr(" .-=_:", *s))
-			return false;
-	return true;
-}
-
-/* Whether an authserv-id is a plain token (RFC 8601 2.5: a value, here LDH and dots). */
-static bool
-authserv_safe(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 200)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
 			return false;
 	return true;
 }
@@ -140,7 +129,7 @@ posture_header_value(const struct posture_eval *ev, const char *authserv_id,
 	int fam, last = -1;
 	bool unavailable = ev == NULL || ev->error != NULL;
 
-	if (!authserv_safe(authserv_id))
+	if (!authres_id_valid(authserv_id))
 		return NULL;
 	if (!unavailable)
 		domain = ev->domain;

@@ -1,5 +1,5 @@
 /*
- * report_json.c - the JSON interface of posture-check (DESIGN.md, Interfaces).
+ * report_json.c - the JSON interface of posture-check (ARCHITECTURE.md, Interfaces).
  *
  *   posture_report_json()  one object per domain, an array when several
  *

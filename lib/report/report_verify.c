@@ -2,7 +2,7 @@
  * report_verify.c - one message's verification as posture-check prints it: the same
  * verdicts as the Authentication-Results value (report_authres.c), in JSON and text.
  *
- *   posture_report_verification_json()  the "verification" object (DESIGN.md)
+ *   posture_report_verification_json()  the "verification" object (ARCHITECTURE.md, Interfaces)
  *   posture_report_verification_text()  lines for a terminal, wrapped to 80 columns
  *
  * The words are those of the header: an SPF result that was not checked reads "none",

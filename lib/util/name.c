@@ -4,67 +4,53 @@
  *   posture_name_normalize()  IDN (UTF-8) -> lower-case A-labels, LDH checked
  *
  * What can go wrong: empty labels, labels over 63 octets, names over 253 octets,
- * bytes outside letters, digits and hyphen, labels starting or ending with a hyphen,
- * invalid IDNs. Each is refused with a reason and never reaches the resolver.
+ * bytes outside letters, digits and hyphen, labels starting or ending with a hyphen
+ * (the LDH rule of dnsname.c, worded here as users have always read it), invalid IDNs.
+ * Each is refused with a reason and never reaches the resolver.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <idn2.h>
 
 #include "posture.h"
+#include "util/ascii.h"
+#include "util/dnsname.h"
 
-/* Check one LDH label of len octets (RFC 1035 2.3.1, RFC 5891 4.2.3.1). */
+/* The reason shown for a name refused by the LDH rule (the words users have seen). */
 static const char *
-label_check(const char *label, size_t len)
+ldh_reason(enum dns_name_error err)
 {
-	size_t i;
-
-	if (len == 0)
-		return "empty label";
-	if (len > 63)
-		return "label longer than 63 octets";
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)label[i];
-
-		if (!isalnum(c) && c != '-')
-			return "character outside letters, digits and hyphen";
+	switch (err) {
+	case DNS_NAME_OK:		return NULL;
+	case DNS_NAME_ERR_EMPTY:	return "empty domain name";
+	case DNS_NAME_ERR_TOO_LONG:	return "domain name longer than 253 octets";
+	case DNS_NAME_ERR_EMPTY_LABEL:	return "empty label";
+	case DNS_NAME_ERR_LONG_LABEL:	return "label longer than 63 octets";
+	case DNS_NAME_ERR_HYPHEN_START:
+	case DNS_NAME_ERR_HYPHEN_END:	return "label starts or ends with a hyphen";
+	case DNS_NAME_ERR_BAD_BYTE:
+	case DNS_NAME_ERR_WILDCARD:	break;
 	}
-	if (label[0] == '-' || label[len - 1] == '-')
-		return "label starts or ends with a hyphen";
-	return NULL;
+	return "character outside letters, digits and hyphen";
 }
 
-/* Validate an ASCII name and copy it lower-cased, without a trailing dot. */
+/* Validate an ASCII name (LDH, RFC 5891 4.2.3.1) and copy it lower-cased, no final dot. */
 static int
 ascii_normalize(const char *in, char *out, size_t outlen, const char **why)
 {
-	size_t len = strlen(in), start, i;
+	size_t len = strlen(in), i;
 
 	if (len > 0 && in[len - 1] == '.')
 		len--;
-	if (len == 0) {
-		*why = "empty domain name";
+	if ((*why = ldh_reason(dns_name_check(in, len, DNS_NAME_LDH))) != NULL)
 		return -1;
-	}
-	if (len > 253) {
-		*why = "domain name longer than 253 octets";
-		return -1;
-	}
 	if (len + 1 > outlen) {
 		*why = "domain name too long";
 		return -1;
 	}
-	for (start = 0, i = 0; i <= len; i++) {
-		if (i == len || in[i] == '.') {
-			if ((*why = label_check(in + start, i - start)) != NULL)
-				return -1;
-			start = i + 1;
-		}
-	}
 	for (i = 0; i < len; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
+		out[i] = (char)ascii_lower((unsigned char)in[i]);
 	out[len] = '\0';
 	return 0;
 }
@@ -83,7 +69,7 @@ posture_name_normalize(const char *in, char *out, size_t outlen, const char **wh
 		return -1;
 	}
 	if (strlen(in) > 1024) {
-		*why = "domain name longer than 253 octets";
+		*why = ldh_reason(DNS_NAME_ERR_TOO_LONG);
 		return -1;
 	}
 	for (p = (const unsigned char *)in; *p; p++)

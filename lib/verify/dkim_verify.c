@@ -29,7 +29,9 @@
  * - Keys: the prescreen callback sees every signature before any key is fetched: it
  *   asks for all of their keys in one batch through cfg.lookup; the key lookup callback
  *   then answers from those. A failed lookup is marked KEYFAIL with dkim_sig_seterror()
- *   and an empty record (libopendkim has no callback status for "temporary").
+ *   and an empty record (libopendkim has no callback status for "temporary"). An
+ *   unsafe RSA key (exponent 1, ...: dkim_key.h) goes the same way, as a syntax error:
+ *   OpenSSL would verify a forged signature with it; permerror, the reason as comment.
  * - Minimum key size is set to 1 so that short RSA keys still verify: we then report
  *   policy (RFC 8301 3.2) with the exact modulus size from dkim_key_parse(), not
  *   libopendkim's byte-rounded one. rsa-sha1 verifies in libopendkim; policy here.
@@ -56,6 +58,7 @@
 
 #include <opendkim/dkim.h>
 
+#include "util/ascii.h"
 #include "verify/dkim_verify.h"
 #include "verify/dkim_verify_int.h"
 
@@ -319,9 +322,11 @@ judge(const struct dkim_verify *v, DKIM_SIGINFO *sig, struct dkim_verify_sig *ou
 		break;
 	case DKIM_SIGERROR_DNSSYNTAX:
 	case DKIM_SIGERROR_MULTIREPLY:
-		if (k != NULL && k->outcome != DKV_KEY_FOUND)
+		if (k != NULL && k->outcome != DKV_KEY_FOUND) {
 			say(out, DKIM_VERIFY_PERMERROR, k->why, NULL, NULL);
-		else
+			if (k->unsafe != DKIM_KEY_SAFE)
+				out->note = dkim_key_unsafe_word(k->unsafe);
+		} else
 			say(out, DKIM_VERIFY_PERMERROR, "key record syntax error "
 			    "(RFC 6376 3.6.1)", NULL, NULL);
 		break;
@@ -628,13 +633,7 @@ name_is(const char *name, size_t len, const char *want)
 	if (strlen(want) != len)
 		return false;
 	for (i = 0; i < len; i++) {
-		unsigned char a = (unsigned char)name[i], b = (unsigned char)want[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (unsigned char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b - 'A' + 'a');
-		if (a != b)
+		if (ascii_lower((unsigned char)name[i]) != ascii_lower((unsigned char)want[i]))
 			return false;
 	}
 	return true;

@@ -43,6 +43,7 @@ struct dkv_parsed {
 	unsigned bits;
 	bool testing;
 	enum dkim_key_type type;
+	enum dkim_key_unsafe unsafe;
 };
 
 struct dkim_verify_lib {
@@ -56,7 +57,7 @@ enum dkv_key_outcome {
 	DKV_KEY_FOUND,		/* a record for libopendkim to judge */
 	DKV_KEY_NONE,		/* NXDOMAIN, NODATA: permerror (RFC 6376 6.1.2) */
 	DKV_KEY_TEMP,		/* the lookup failed: temperror */
-	DKV_KEY_UNUSABLE	/* several records, none, too long: permerror */
+	DKV_KEY_UNUSABLE	/* several records, none, too long, unsafe: permerror */
 };
 
 /* One key name of this message and its answer. */
@@ -70,6 +71,7 @@ struct dkv_key {
 	unsigned bits;			/* dkim_key_parse(): exact modulus bits, 0 unknown */
 	bool testing;			/* t=y */
 	enum dkim_key_type type;	/* k= (rsa when absent), as the record declares it */
+	enum dkim_key_unsafe unsafe;	/* an unsafe RSA key: UNUSABLE, never verified with */
 };
 
 enum dkv_state { DKV_HEADER, DKV_BODY, DKV_DONE };

@@ -11,13 +11,15 @@
  * Outcomes: NXDOMAIN and NODATA are "no key" (permerror); any failure of the lookup
  * (SERVFAIL, REFUSED, timeout, malformed, budget, local error, an empty answer) is
  * temperror; several key records, no key among several records, a record longer than
- * libopendkim's 1024-byte buffer or holding a NUL are unusable (permerror).
+ * libopendkim's 1024-byte buffer or holding a NUL are unusable (permerror), and so is
+ * an unsafe RSA key (dkim_key.h: exponent 1, even, ...): libopendkim never sees it, so
+ * no signature is verified with it (RFC 8017 3.1; with e=1 anyone can make one).
  *
  * What can go wrong: a key source that fills nothing (read as DNS_ERROR), that is slow
  * (it is given what is left of key_timeout_ms; past it nothing more is asked), out of
  * memory (DNS_ERROR: temperror). TXT data is never trusted: lengths come from the answer.
  *
- * Parsed records: dkim_key_parse() of a key (exact modulus size, t=y) is remembered by
+ * Parsed records: dkim_key_parse() of a key (exact modulus size, t=y, unsafe) is remembered by
  * the record's exact text in a small direct-mapped table of the library, shared by all
  * threads under one mutex held only to copy in or out. A collision (or a sender's
  * records made to collide) only evicts: the text is compared in full, so a hit is
@@ -27,16 +29,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "record/dkim_key.h"
 #include "verify/dkim_verify.h"
 #include "verify/dkim_verify_int.h"
 #include "dns/dns.h"
+#include "util/dnsname.h"
 
 /* Build "<s>._domainkey.<d>" in lower case; -1 when it is no DNS name we would ask. */
 int
 dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen)
 {
-	size_t i, label = 0;
+	size_t i;
 	int n;
 
 	if (sel == NULL || dom == NULL)
@@ -44,24 +48,12 @@ dkv_key_name(const char *sel, const char *dom, char *out, size_t outlen)
 	n = snprintf(out, outlen, "%s._domainkey.%s", sel, dom);
 	if (n < 0 || (size_t)n >= outlen || (size_t)n > DKV_NAME_MAX)
 		return -1;
-	for (i = 0; out[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)out[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return -1;	/* empty label, or a trailing dot */
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return -1;
-		if (++label > 63)
-			return -1;
-		if (c >= 'A' && c <= 'Z')
-			out[i] = (char)(c - 'A' + 'a');
-	}
-	return label == 0 ? -1 : 0;
+	/* an empty label is refused, a trailing dot of d= or s= included */
+	if (dns_name_check(out, (size_t)n, DNS_NAME_UNDERSCORE) != DNS_NAME_OK)
+		return -1;
+	for (i = 0; i < (size_t)n; i++)
+		out[i] = (char)ascii_lower((unsigned char)out[i]);
+	return 0;
 }
 
 /* The lookup slot for name, added when absent; NULL when the table is full. */
@@ -178,6 +170,7 @@ parsed_get(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 		k->bits = p->bits;
 		k->testing = p->testing;
 		k->type = p->type;
+		k->unsafe = p->unsafe;
 	}
 	pthread_mutex_unlock(&lib->parsed_lock);
 	return hit;
@@ -203,6 +196,7 @@ parsed_put(struct dkim_verify_lib *lib, const char *rec, size_t len, uint64_t h,
 	p->bits = k->bits;
 	p->testing = k->testing;
 	p->type = k->type;
+	p->unsafe = k->unsafe;
 	pthread_mutex_unlock(&lib->parsed_lock);
 	free(old);
 }
@@ -253,15 +247,22 @@ dkv_key_settle(struct dkim_verify_lib *lib, struct dkv_key *k)
 		    "(RFC 6376 3.6.1)", len);
 		return;
 	}
-	k->outcome = DKV_KEY_FOUND;
-	/* Exact modulus size and t=y from our parser; libopendkim judges the rest. */
+	/* Exact modulus size, t=y, unsafe numbers from our parser; libopendkim judges the rest. */
 	h = record_hash(k->record, len);
-	if (parsed_get(lib, k->record, len, h, k))
+	if (!parsed_get(lib, k->record, len, h, k)) {
+		(void)dkim_key_parse(k->record, len, &parsed);
+		k->bits = parsed.bits;
+		k->testing = parsed.testing;
+		k->type = parsed.type;
+		k->unsafe = parsed.unsafe;
+		parsed_put(lib, k->record, len, h, k);
+	}
+	if (k->unsafe != DKIM_KEY_SAFE) {
+		k->outcome = DKV_KEY_UNUSABLE;
+		snprintf(k->why, sizeof(k->why), "%s: not used to verify (RFC 8017 3.1)",
+		    dkim_key_unsafe_word(k->unsafe));
 		return;
-	(void)dkim_key_parse(k->record, len, &parsed);
-	k->bits = parsed.bits;
-	k->testing = parsed.testing;
-	k->type = parsed.type;
-	parsed_put(lib, k->record, len, h, k);
+	}
+	k->outcome = DKV_KEY_FOUND;
 }
 

@@ -5,7 +5,7 @@
  *   dmarc_verify()  policy discovery (dmarc_discover.c), alignment of the SPF and DKIM
  *                   identifiers with the RFC5322.From domain, result and disposition
  *
- * Alignment is ours, not libopendmarc's (DESIGN.md: its test drops a one-character
+ * Alignment is ours, not libopendmarc's (ARCHITECTURE.md, Verification libraries: its test drops a one-character
  * leftmost label, treats any parent/child pair as aligned in relaxed mode and passes
  * sub.example.com for example.com in strict mode). Strict: the identifier equals the
  * From domain. Relaxed: both have the same Organizational Domain, found by the RFC

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
+#include "util/dnsname.h"
 #include "verify/spf_eval_int.h"
 
 #define XBUF_SIZE	1024	/* expansion window; keeps the last XBUF_KEEP on overflow */
@@ -39,35 +41,25 @@ spf_run_reason(struct spf_run *r, bool force, const char *fmt, ...)
 }
 
 /*
- * The query form of len bytes: one trailing dot dropped, 1-253 octets, labels of 1-63
- * octets of %x20-7E but no backslash (what eval_dns() can ask), lower case. *multi
- * tells whether it has two labels or more. False when it cannot be a DNS name.
+ * The query form of len bytes: one trailing dot dropped, then DNS_NAME_ASKABLE (1-253
+ * octets, labels of 1-63 octets of %x20-7E but no backslash: what eval_dns() can ask),
+ * lower case. *multi tells whether it has two labels or more. False when it cannot be
+ * a DNS name.
  */
 bool
 spf_name_form(const char *s, size_t len, char out[NAME_SIZE], bool *multi)
 {
-	size_t i, label = 0, dots = 0;
-	unsigned char c;
+	size_t i;
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
-	if (len == 0 || len > 253)
+	if (dns_name_check(s, len, DNS_NAME_ASKABLE) != DNS_NAME_OK)
 		return false;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			dots++;
-		} else if (c < 0x20 || c > 0x7e || c == '\\' || ++label > 63) {
-			return false;
-		}
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
+	for (i = 0; i < len; i++)
+		out[i] = (char)ascii_lower((unsigned char)s[i]);
 	out[len] = '\0';
 	if (multi != NULL)
-		*multi = dots > 0;
+		*multi = memchr(out, '.', len) != NULL;
 	return true;
 }
 
@@ -130,7 +122,7 @@ spf_answer_matches(const struct spf_run *r, const struct dns_answer *a, int bits
 
 /* ---- macro expansion (RFC 7208 7) ---- */
 
-/* The right-hand window of an expansion (7.3 truncation keeps at most 253 octets). */
+/* The right-hand window of an expansion (7.3 truncation keeps at most DNS_NAME_MAX). */
 struct xbuf {
 	char b[XBUF_SIZE];
 	size_t len;
@@ -315,8 +307,8 @@ spf_expand_spec(struct spf_run *r, const char *spec, const char *cur, const char
 	if (len > 0 && x.b[len - 1] == '.')
 		len--;
 	from = 0;
-	if (x.cut || len > 253) {
-		for (from = len > 253 ? len - 253 : 0; from < len; from++)
+	if (x.cut || len > DNS_NAME_MAX) {
+		for (from = len > DNS_NAME_MAX ? len - DNS_NAME_MAX : 0; from < len; from++)
 			if ((from == 0 && !x.cut) || (from > 0 && x.b[from - 1] == '.'))
 				break;
 		if (from >= len)

@@ -7,7 +7,7 @@
  *   posture_verify()          the same through the engine's resolver and cache (engine.c)
  *   posture_authres_value()   "authserv-id; spf=... smtp.mailfrom=...; dkim=...; dmarc=..."
  *
- * SPF is our own evaluator (spf_eval.c), not libspf2 (DESIGN.md: it aborts on internal
+ * SPF is our own evaluator (spf_eval.c), not libspf2 (ARCHITECTURE.md, Verification libraries: it aborts on internal
  * errors, has no void-lookup limit and passes any 127/8 client); DMARC alignment is
  * ours (dmarc_verify.c), not libopendmarc's.
  */

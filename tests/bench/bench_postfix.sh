@@ -32,7 +32,7 @@
 #
 # Rows (-o picks some; default all, the posture-milter rows only when it is built):
 #   none             no milter
-#   null-inet-stock  the null milter (milter/null_milter.c) over TCP, stock libmilter
+#   null-inet-stock  the null milter (tests/bench/null_milter.c) over TCP, stock libmilter
 #   null-inet        the null milter over TCP with prompt ACKs (milter/tcp_ack.c)
 #   null-unix        the null milter over a unix socket
 #   pm-warm-unix     posture-milter, unix socket, every domain already evaluated

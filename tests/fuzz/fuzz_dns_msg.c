@@ -1,5 +1,5 @@
 /*
- * fuzz_dns_msg.c - libFuzzer harness for the DNS answer reader (lib/dns_msg.c).
+ * fuzz_dns_msg.c - libFuzzer harness for the DNS answer reader (lib/dns/dns_msg.c).
  *
  * Parses the input as a response, turns it into answers for its own question and for
  * a few other types (so CNAME chains, negative answers and the question check all

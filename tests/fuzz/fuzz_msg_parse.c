@@ -1,5 +1,5 @@
 /*
- * fuzz_msg_parse.c - libFuzzer harness over the raw message parser (lib/msg_parse.c)
+ * fuzz_msg_parse.c - libFuzzer harness over the raw message parser (lib/record/msg_parse.c)
  * and what posture-check does with its fields (From through mail_addr.c, Return-Path
  * through mail_addr_envelope_domain()).
  *

@@ -1,6 +1,6 @@
 /*
  * fuzz_spf_eval.c - libFuzzer harness over the SPF evaluator (spf_check_host in
- * lib/spf_eval.c, RFC 7208 check_host()).
+ * lib/verify/spf_eval.c, RFC 7208 check_host()).
  *
  * Input: lines. The first line is the TXT record of the evaluated domain fuzz.test;
  * the other lines are records that TXT lookups of other names may return. Every other

@@ -7,9 +7,12 @@
 #    header names and checks the header's expectations with check_expect.py;
 #  - resolver failures and edge cases: a resolver that never answers (exit 1 with a
 #    one-line reason, bounded time), an answer too big for UDP (NSD sets TC: the TCP
-#    path must be used), invalid names (exit 2, one line on stderr), an IDN (reported
+#    path must be used), one too big for TCP as well (NSD's TC=1 over TCP that the
+#    spf-txt-too-big fixture relies on), invalid names (exit 2, one line on stderr), an IDN (reported
 #    under its A-label), an IPv6 resolver address, the text report, several domains,
-#    the resolver taken from a configuration file (-c) and a bad key in one.
+#    the resolver taken from a configuration file (-c) and a bad key in one;
+#  - the test server itself: a burst of 2000 first-seen names, far over NSD's default
+#    rate limit, must be answered in full (nsd.sh turns response-rate limiting off).
 # Fixtures whose header says "; https: yes" (MTA-STS policies) run with a private nginx
 # up (https.sh, serving tests/fixtures/https) and posture-check --https-port PORT
 # --ca-file CA --allow-private --timeout 15 (the slow-body fixture takes the 5 s fetch
@@ -275,6 +278,18 @@ PYEOF
 	fi
 }
 
+# The spf-txt-too-big fixture stands on NSD sending TC=1 and no records over TCP for
+# an RRset that no DNS message can hold; check that it does, so that the fixture's
+# temperror means what its header says.
+test_truncation_over_tcp() {
+	local name=truncation-over-tcp tcp
+	tcp="$(nsd_query --tcp spf-txt-too-big.test TXT)"
+	case "$tcp" in
+	*"rcode=NOERROR aa=1 tc=1 an=0") pass "$name ($tcp)" ;;
+	*) fail "$name" "expected TC=1 and no records over TCP, got '$tcp'" ;;
+	esac
+}
+
 # An invalid name is refused before any lookup: exit 2, one line on stderr.
 test_invalid_name() {
 	local name="$1" domain="$2" out="$WORK/inv.out" err="$WORK/inv.err" why
@@ -417,8 +432,20 @@ test_config_file() {
 	fi
 }
 
+# The test NSD answers every query of a burst well over 200 a second: no answer is
+# dropped or truncated by response-rate limiting (NSD's default would after ~200).
+test_no_rate_limit() {
+	local name=nsd-no-rate-limit res
+	if res="$(nsd_burst 2000 test)"; then
+		pass "$name ($res)"
+	else
+		fail "$name" "$res"
+	fi
+}
+
 test_silent_resolver
 test_truncation
+test_truncation_over_tcp
 test_invalid_name name-empty-label 'bad..name'
 test_invalid_name name-too-long "$(printf 'a%.0s' $(seq 1 63)).$(printf 'b%.0s' $(seq 1 63)).$(printf 'c%.0s' $(seq 1 63)).$(printf 'd%.0s' $(seq 1 63)).$(printf 'e%.0s' $(seq 1 40)).test"
 test_invalid_name name-label-too-long "$(printf 'x%.0s' $(seq 1 64)).test"
@@ -428,5 +455,6 @@ test_bad_resolver_option
 test_text_report
 test_several_domains
 test_config_file
+test_no_rate_limit
 
 finish

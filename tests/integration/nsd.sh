@@ -15,12 +15,20 @@
 #                         ask our NSD (python3, no dig needed); one line per query:
 #                         "NAME TYPE rcode=NOERROR aa=1 tc=0 an=2"
 #   nsd_dnsq ARGS         the same python3 tool with explicit SERVER PORT (see dnsq usage)
+#   nsd_burst N ZONE      ask our NSD N distinct nonexistent names under ZONE over UDP,
+#                         20 in flight at a time (well over 200 a second); prints
+#                         "burst N: answered=N tc=0 lost=0 ..." and returns 1 at the
+#                         first answer lost or truncated
 #
 # The configuration drops no privileges (username ""), uses no chroot, no database and
 # keeps every file (pid, zone list, xfrd state, log) in the temp dir, so it runs as root
 # in CI and as any user elsewhere. minimal-responses is on: answers carry no additional
 # section, so posture-check must make every follow-up lookup itself (as it does against
 # real servers that omit glue), and answer sizes (truncation tests) are predictable.
+# Response-rate limiting is off (rrl-ratelimit: 0, rrl-whitelist-ratelimit: 0, when
+# this NSD build knows the options): NSD's default of 200 answers a second per /24
+# would drop or truncate answers to 127.0.0.1 in any run that asks for many
+# first-seen names, and the test would read a timeout the code under test never caused.
 #
 # What can go wrong, and what it then does: nsd missing (nsd_find_binary returns 1; the
 # caller decides between skip and failure); a zone with a syntax error (nsd_start fails
@@ -33,6 +41,7 @@ NSD_DIR=""
 NSD_PID=""
 NSD_V6=0
 NSD_ZONES=""
+_NSD_RRL=0
 _NSD_EXIT_CMDS=()
 
 # Print a message on stderr, prefixed so it stands out in test-suite.log.
@@ -77,9 +86,12 @@ _nsd_write_dnsq() {
 """dnsq.py - minimal DNS query tool for the tests (no dig on a base image).
 
 usage: dnsq.py [--tcp] [--edns SIZE] [--timeout S] [--wait S] SERVER PORT NAME TYPE [NAME TYPE...]
+       dnsq.py --burst N SERVER PORT ZONE
 Prints one line per query: NAME TYPE rcode=NOERROR aa=1 tc=0 an=N (or "error=...").
 --wait S retries the first query until it is answered or S seconds pass.
 Exit 0 when every query got a response (whatever its rcode), 1 otherwise.
+--burst N asks N distinct names under ZONE (type A, UDP, BURST_WINDOW in flight) and
+prints one summary line; exit 1 at the first answer lost (1 s) or truncated (TC=1).
 """
 import random, socket, struct, sys, time
 
@@ -137,8 +149,58 @@ def ask(server, port, name, qtype, tcp, edns, timeout):
                                            (flags >> 10) & 1, (flags >> 9) & 1, an)
 
 
+BURST_WINDOW = 20
+
+
+def burst(server, port, zone, count):
+    """Ask count names under zone, BURST_WINDOW at a time; stop at the first loss or TC."""
+    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+    answered, start, tag = 0, time.monotonic(), random.randrange(1 << 30)
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.settimeout(1.0)
+        while answered < count:
+            pending = {}
+            for i in range(answered, min(count, answered + BURST_WINDOW)):
+                qid = random.randrange(65536)
+                while qid in pending:
+                    qid = random.randrange(65536)
+                pending[qid] = "burst-%d-%d.%s" % (i, tag, zone)
+                s.sendto(build(qid, pending[qid], TYPES["A"], 0), (server, port))
+            while pending:
+                try:
+                    resp = s.recv(65535)
+                except socket.timeout:
+                    why = "lost=%d (no answer within 1 s, first %s)" % (
+                        len(pending), sorted(pending.values())[0])
+                    break
+                if len(resp) < 12:
+                    continue
+                qid, flags = struct.unpack(">HH", resp[:4])
+                if qid not in pending:
+                    continue
+                if (flags >> 9) & 1:
+                    why = "tc=1 on the UDP answer for %s" % pending[qid]
+                    break
+                del pending[qid]
+                answered += 1
+            else:
+                continue
+            print("burst %d: answered=%d, then %s after %.2f s" % (
+                count, answered, why, time.monotonic() - start))
+            return 1
+    took = time.monotonic() - start
+    print("burst %d: answered=%d tc=0 lost=0 in %.2f s (%d a second)" % (
+        count, answered, took, count / took if took > 0 else count))
+    return 0
+
+
 def main(argv):
     tcp, edns, timeout, wait = False, 0, 2.0, 0.0
+    if argv and argv[0] == "--burst":
+        if len(argv) != 5:
+            print(__doc__, file=sys.stderr)
+            return 2
+        return burst(argv[2], int(argv[3]), argv[4], int(argv[1]))
     while argv and argv[0].startswith("--"):
         opt = argv.pop(0)
         if opt == "--tcp":
@@ -250,6 +312,10 @@ _nsd_write_conf() {
 		echo "	round-robin: no"
 		echo "	ipv4-edns-size: 1232"
 		echo "	ipv6-edns-size: 1232"
+		if [ "$_NSD_RRL" = 1 ]; then
+			echo "	rrl-ratelimit: 0"
+			echo "	rrl-whitelist-ratelimit: 0"
+		fi
 		echo "remote-control:"
 		echo "	control-enable: no"
 		for f in "$zonedir"/*.zone; do
@@ -259,6 +325,13 @@ _nsd_write_conf() {
 			echo "	zonefile: $(_nsd_q "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")"
 		done
 	} >"$NSD_DIR/nsd.conf"
+}
+
+# Whether this NSD build takes the RRL options (built with --enable-ratelimit, as
+# Debian's is); without them a build has no rate limiting to turn off.
+_nsd_knows_rrl() {
+	printf 'server:\n\trrl-ratelimit: 0\n\trrl-whitelist-ratelimit: 0\n' >"$NSD_DIR/rrl-probe.conf"
+	"$(dirname "$NSD_BIN")/nsd-checkconf" "$NSD_DIR/rrl-probe.conf" >/dev/null 2>&1
 }
 
 # Print the tail of NSD's log and stderr for a failure report.
@@ -370,6 +443,10 @@ nsd_start() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	_nsd_write_dnsq "$NSD_DIR/dnsq.py"
+	_NSD_RRL=0
+	if _nsd_knows_rrl; then
+		_NSD_RRL=1
+	fi
 	NSD_V6=0
 	if _nsd_have_v6; then
 		NSD_V6=1
@@ -433,4 +510,9 @@ nsd_query() {
 		esac
 	done
 	python3 "$NSD_DIR/dnsq.py" "${opts[@]}" "$server" "$NSD_PORT" "$@"
+}
+
+# Ask our NSD a burst of N nonexistent names under ZONE: nsd_burst N ZONE.
+nsd_burst() {
+	python3 "$NSD_DIR/dnsq.py" --burst "$1" 127.0.0.1 "$NSD_PORT" "$2"
 }

@@ -17,6 +17,11 @@
 #    grade A; dmarc-p-none.test has dmarc=weak (DMARC_POLICY_NONE); mx-null.test has
 #    mx=broken (MX_NULL)); lines folded under 78 columns; no forged header left;
 #    the findings logged. A good.test message over an inet milter socket too.
+#  - forged copies (unix socket): Authentication-Results with our authserv-id as a
+#    quoted-string are removed; MaxForgedHeaders (default 100): 60 forged
+#    X-Domain-Posture + 40 our-id Authentication-Results are all removed, 61 + 40 are
+#    refused 550 5.7.1 with a log line naming the queue id and the counts, and a flood
+#    of 10100 is refused 550 5.7.1 within 20 s with no panic in Postfix's log.
 #  - prompt ACKs over inet (null milter and posture-milter): the median of 6 SMTP
 #    transactions under 45 ms (stock libmilter over TCP: ~90 ms, see prompt_ack_check).
 #  - a dead resolver: posture-milter restarted with a Resolver that never answers and
@@ -94,16 +99,29 @@ echo "# NSD on 127.0.0.1:$NSD_PORT; Postfix $("$PF_POSTCONF" -c "$PF_CONF" -h ma
 # ---- python helpers ----
 
 cat >"$WORK/send.py" <<'PYEOF'
-"""send.py PORT MAILFROM FROM SUBJECT [HEADER-LINE...]: one message by SMTP; prints ms."""
+"""send.py PORT MAILFROM FROM SUBJECT [HEADER-LINE | --repeat N HEADER-LINE...]: one
+message by SMTP (--repeat: the next line N times); prints ms. A refusal: "REFUSED CODE
+TEXT MS" on stdout, exit 3."""
 import smtplib, sys, time
 port, mail_from, hdr_from, subject = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 lines = ["From: <%s>" % hdr_from, "To: <rcpt@x.test>", "Subject: " + subject,
          "Message-ID: <%s@posture-test.invalid>" % subject]
-lines += sys.argv[5:]
+args = sys.argv[5:]
+while args:
+    if args[0] == "--repeat":
+        lines += [args[2]] * int(args[1])
+        args = args[3:]
+    else:
+        lines.append(args.pop(0))
 msg = "\r\n".join(lines) + "\r\n\r\nA test message for " + subject + ".\r\n"
 t0 = time.monotonic()
-with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
-    s.sendmail(mail_from, ["rcpt@x.test"], msg)
+try:
+    with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
+        s.sendmail(mail_from, ["rcpt@x.test"], msg)
+except smtplib.SMTPResponseException as e:
+    text = e.smtp_error if isinstance(e.smtp_error, str) else e.smtp_error.decode("utf-8", "replace")
+    print("REFUSED %d %s %d" % (e.smtp_code, text, int((time.monotonic() - t0) * 1000)))
+    sys.exit(3)
 print(int((time.monotonic() - t0) * 1000))
 PYEOF
 
@@ -120,6 +138,7 @@ headers.py posture FILE AUTHSERV [options] DOMAIN...
     --grade DOMAIN=G        the grade
     --all-temperror DOMAIN  every family result is temperror
     --forbid TEXT           no X-Domain-Posture header contains TEXT
+    --forbid-any TEXT       no header field of any name contains TEXT
 Prints the headers found (one line each); on failure, one line per problem and exit 1.
 """
 import glob, json, os, re, sys
@@ -172,11 +191,11 @@ def find(sinkdir, subject):
 def posture(argv):
     path, authserv = argv[0], argv[1]
     args, domains = argv[2:], []
-    pc, want, grades, alltemp, forbid = {}, [], {}, [], []
+    pc, want, grades, alltemp, forbid, forbid_any = {}, [], {}, [], [], []
     i = 0
     while i < len(args):
         a = args[i]
-        if a in ("--pc", "--want", "--grade", "--all-temperror", "--forbid"):
+        if a in ("--pc", "--want", "--grade", "--all-temperror", "--forbid", "--forbid-any"):
             v = args[i + 1]
             i += 2
             if a == "--pc":
@@ -190,12 +209,18 @@ def posture(argv):
                 grades[d] = g
             elif a == "--all-temperror":
                 alltemp.append(v)
+            elif a == "--forbid-any":
+                forbid_any.append(v)
             else:
                 forbid.append(v)
         else:
             domains.append(a)
             i += 1
     probs = []
+    for n, lines in raw_headers(path):
+        for t in forbid_any:
+            if t in " ".join(lines):
+                probs.append("forged %s kept: %r" % (n, value_of(lines)))
     found = [(n, l) for n, l in raw_headers(path) if n.lower() == HNAME]
     for n, lines in found:
         print("  " + value_of(lines))
@@ -278,6 +303,24 @@ send() {
 		return 1
 	fi
 	SENT=$((SENT + 1))
+}
+
+# Send a message the milter must refuse: send_refused NAME MAILFROM FROM [send.py
+# HEADER ARGS...]. Sets REFUSED ("CODE TEXT") and SEND_MS; 1 (a failure reported)
+# when the transaction did not end in a refusal.
+send_refused() {
+	local name="$1" mfrom="$2" hfrom="$3" out rc
+	shift 3
+	out="$(python3 "$WORK/send.py" "$SEND_PORT" "$mfrom" "$hfrom" "$name" "$@" 2>"$WORK/send.err")"
+	rc=$?
+	if [ "$rc" != 3 ]; then
+		[ "$rc" = 0 ] && SENT=$((SENT + 1))
+		fail "$name" "expected a refusal; send.py exit $rc: $out" - <"$WORK/send.err"
+		return 1
+	fi
+	SEND_MS="${out##* }"
+	REFUSED="${out#REFUSED }"
+	REFUSED="${REFUSED% *}"
 }
 
 # Wait for the message with Subject NAME in the sink; sets MSG; 1 after $2 seconds.
@@ -443,6 +486,49 @@ for d in good.test dmarc-p-none.test mx-null.test; do
 	pc_reference "$d" || fail "posture-check-$d" "posture-check failed on $d (the reference)"
 done
 
+# MaxForgedHeaders (default 100): forged X-Domain-Posture and our-id
+# Authentication-Results fields counted together. At the cap all are removed; one more
+# and Postfix answers the client 550 5.7.1 from the milter, which logs the queue id and
+# the count; 10100 (Postfix's cleanup used to panic on that many deletions, answering
+# 451 for the sender to retry) are refused just as promptly, cleanup untroubled.
+FLOOD=10100
+FLOOD_MS=20000
+test_forged_cap() {
+	local xdp='X-Domain-Posture: test.local; domain=good.test; grade=A (FORGEDCAP)'
+	local ar='Authentication-Results: test.local; dmarc=pass (FORGEDCAP)'
+	local lines pflog_mark line
+	lines="$(for _ in $(seq 60); do echo "$xdp"; done; for _ in $(seq 40); do echo "$ar"; done)"
+	check_message "forged-cap-at" user@good.test user@good.test "$lines" -- \
+		--forbid-any FORGEDCAP --grade good.test=A good.test
+	if send_refused forged-cap-over user@good.test user@good.test \
+		--repeat 61 "$xdp" --repeat 40 "$ar"; then
+		line="$(grep -E '^posture-milter: [0-9A-Za-z]+: rejected: 101 forged X-Domain-Posture and Authentication-Results fields \(61 and 40\), over MaxForgedHeaders 100$' "$PM_LOG")"
+		if [ "${REFUSED#550 5.7.1 }" = "$REFUSED" ]; then
+			fail forged-cap-over "refused with '$REFUSED', expected 550 5.7.1"
+		elif [ -z "$line" ]; then
+			fail forged-cap-over "no log line with the queue id and the count" - < <(tail -n 5 "$PM_LOG")
+		else
+			pass "forged-cap-over ($REFUSED; $line)"
+		fi
+	fi
+	pflog_mark="$(wc -l <"$PF_LOG")"
+	if send_refused forged-flood user@good.test user@good.test \
+		--repeat "$FLOOD" "X-Domain-Posture: junk (FLOOD)"; then
+		if [ "${REFUSED#550 5.7.1 }" = "$REFUSED" ]; then
+			fail forged-flood "refused with '$REFUSED', expected 550 5.7.1"
+		elif [ "$SEND_MS" -gt "$FLOOD_MS" ]; then
+			fail forged-flood "the refusal took $SEND_MS ms, over $FLOOD_MS ms"
+		elif tail -n +"$((pflog_mark + 1))" "$PF_LOG" | grep -qiE 'panic|fatal|reverse jump|signal [0-9]'; then
+			fail forged-flood "Postfix complained" - < <(tail -n +"$((pflog_mark + 1))" "$PF_LOG" |
+				grep -iE 'panic|fatal|reverse jump|signal [0-9]' | head -n 5)
+		elif ! grep -q "rejected: $FLOOD forged X-Domain-Posture" "$PM_LOG"; then
+			fail forged-flood "no rejection logged for $FLOOD fields" - < <(tail -n 5 "$PM_LOG")
+		else
+			pass "forged-flood ($FLOOD fields: $REFUSED in $SEND_MS ms)"
+		fi
+	fi
+}
+
 # The fixture messages, over socket KIND.
 run_posture_messages() {
 	local kind="$1" conf="$WORK/pm-$1.conf" suffix="$2"
@@ -479,6 +565,13 @@ run_posture_messages() {
 			'X-DOMAIN-POSTURE: test.local; domain=good.test; grade=F (FORGED3)')" -- \
 		--pc "good.test=$WORK/pc-good.test.json" --grade good.test=A \
 		--forbid FORGED1 --forbid FORGED2 --forbid FORGED3 --forbid evil.example good.test
+	# RFC 8601 2.2: a quoted-string authserv-id is ours too.
+	check_message "forged-quoted-authres" user@good.test user@good.test \
+		"$(printf '%s\n%s' \
+			'Authentication-Results: "test.local"; dmarc=pass (FORGEDQ1) header.from=good.test' \
+			'Authentication-Results: (c) "TEST\.local" 1; dkim=pass (FORGEDQ2)')" -- \
+		--forbid-any FORGEDQ1 --forbid-any FORGEDQ2 --grade good.test=A good.test
+	test_forged_cap
 	# The findings are logged: DMARC_POLICY_NONE for dmarc-p-none.test.
 	if grep -q 'dmarc-p-none\.test.*DMARC_POLICY_NONE' "$PM_LOG"; then
 		pass "log-findings"

@@ -6,10 +6,13 @@
 #   vf_make DIR SIGN_TOOL TOP_SRCDIR
 #
 # Makes, under DIR:
-#   keys/    RSA 2048 (rsa, other), RSA 512 (small), Ed25519 (ed), made with openssl now
+#   keys/    RSA 2048 (rsa, other), RSA 512 (small), Ed25519 (ed), made with openssl now;
+#            unsafe: the primes of a fresh RSA 2048 key with e = d = 1 (openssl refuses
+#            to make it, but signs with it: the signature is the padded hash itself)
 #   zones/   the repository's tests/fixtures/zones plus generated zones:
 #            dkimv.test         SPF "ip4:127.0.0.1 -all", DMARC p=reject, selectors rsa,
-#                               ed, small (512-bit), testing (t=y), revoked (empty p=)
+#                               ed, small (512-bit), testing (t=y), revoked (empty p=),
+#                               unsafe (exponent 1: permerror, never verified with)
 #            dkimv-strict.test  the same key, DMARC p=quarantine adkim=s aspf=s
 #            dkimv-other.test   a third party's key, SPF -all, DMARC p=none
 #            spfv-soft.test     SPF ~all; spfv-perm.test an include of a name without SPF
@@ -23,8 +26,8 @@
 # Used by check_message.sh (posture-check --message), postfix_verify.sh (through
 # Postfix) and tests/differential/mailauth.sh.
 #
-# What can go wrong: openssl or the signing tool failing (vf_make prints one line
-# saying which and returns 1). Nothing here starts a server.
+# What can go wrong: openssl, python3 or the signing tool failing (vf_make prints one
+# line saying which and returns 1). Nothing here starts a server.
 
 # A TXT value in 250-character strings (RFC 1035 3.3.14, RFC 6376 3.6.2.2).
 vf_txt_strings() {
@@ -43,6 +46,32 @@ vf_pubkey() {
 	ed25519) openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0 ;;
 	*) openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0 ;;
 	esac
+}
+
+# vf_exponent_one IN OUT: write OUT, the RSA private key of IN's primes with e = d = 1
+# (PKCS#1 DER built here, RFC 8017 A.1.2), and print its p= (SubjectPublicKeyInfo).
+vf_exponent_one() {
+	openssl pkey -in "$1" -text -noout 2>/dev/null | python3 -c '
+import base64, re, sys
+def der(tag, body):
+    n = len(body)
+    size = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + size + body
+def integer(v):
+    return der(2, v.to_bytes(v.bit_length() // 8 + 1, "big"))
+text = sys.stdin.read()
+def field(name):
+    m = re.search(name + r":\s*\n((?:\s+[0-9a-f:]+\n)+)", text)
+    return int(re.sub(r"[^0-9a-f]", "", m.group(1)), 16)
+n, p, q, c = (field(k) for k in ("modulus", "prime1", "prime2", "coefficient"))
+b64 = base64.b64encode(der(0x30, b"".join(integer(v) for v in (0, n, 1, 1, p, q, 1, 1, c)))).decode()
+with open(sys.argv[1], "w") as f:
+    f.write("-----BEGIN RSA PRIVATE KEY-----\n")
+    f.write("".join(b64[i:i + 64] + "\n" for i in range(0, len(b64), 64)))
+    f.write("-----END RSA PRIVATE KEY-----\n")
+alg = der(0x30, bytes.fromhex("06092a864886f70d010101") + b"\x05\x00")
+print(base64.b64encode(der(0x30, alg + der(3, b"\x00" + der(0x30, integer(n) + integer(1))))).decode())
+' "$2"
 }
 
 # vf_zone DIR ORIGIN RECORDS...: a zone file with the standard head.
@@ -102,7 +131,9 @@ vf_keys() {
 			-out "$dir/keys/other.pem" 2>>"$dir/keys.err" ||
 		! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 \
 			-out "$dir/keys/small.pem" 2>>"$dir/keys.err" ||
-		! openssl genpkey -algorithm ed25519 -out "$dir/keys/ed.pem" 2>>"$dir/keys.err"; then
+		! openssl genpkey -algorithm ed25519 -out "$dir/keys/ed.pem" 2>>"$dir/keys.err" ||
+		! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			-out "$dir/keys/primes.pem" 2>>"$dir/keys.err"; then
 		echo "verify_fixtures: openssl could not make the keys: $(head -n 1 "$dir/keys.err")" >&2
 		return 1
 	fi
@@ -110,7 +141,8 @@ vf_keys() {
 	VF_P_other="$(vf_pubkey "$dir/keys/other.pem" rsa)"
 	VF_P_small="$(vf_pubkey "$dir/keys/small.pem" rsa)"
 	VF_P_ed="$(vf_pubkey "$dir/keys/ed.pem" ed25519)"
-	for k in "$VF_P_rsa" "$VF_P_other" "$VF_P_small" "$VF_P_ed"; do
+	VF_P_unsafe="$(vf_exponent_one "$dir/keys/primes.pem" "$dir/keys/unsafe.pem")"
+	for k in "$VF_P_rsa" "$VF_P_other" "$VF_P_small" "$VF_P_ed" "$VF_P_unsafe"; do
 		if [ -z "$k" ]; then
 			echo "verify_fixtures: openssl could not export a public key" >&2
 			return 1
@@ -131,6 +163,7 @@ vf_zones() {
 		"small._domainkey	IN TXT $(vf_txt_strings "v=DKIM1; k=rsa; p=$VF_P_small")" \
 		"testing._domainkey	IN TXT $(vf_txt_strings "v=DKIM1; k=rsa; t=y; p=$VF_P_rsa")" \
 		"revoked._domainkey	IN TXT	\"v=DKIM1; k=rsa; p=\"" \
+		"unsafe._domainkey	IN TXT $(vf_txt_strings "v=DKIM1; k=rsa; p=$VF_P_unsafe")" \
 		"sub	IN A	127.0.0.1"
 	vf_zone "$z" dkimv-strict.test \
 		"@	IN TXT	\"v=spf1 ip4:127.0.0.1 -all\"" \
@@ -167,6 +200,7 @@ vf_messages() {
 		vf_sign "$d" plain expired rsa dkimv.test rsa -t "$past" -x 3600 &&
 		vf_sign "$d" plain length rsa dkimv.test rsa -l 40 &&
 		vf_sign "$d" plain testing rsa dkimv.test testing &&
+		vf_sign "$d" plain unsafe unsafe dkimv.test unsafe &&
 		vf_sign "$d" plain other other dkimv-other.test rsa &&
 		vf_sign "$d" other two-sigs rsa dkimv.test rsa &&
 		vf_sign "$d" rsa two-sigs-bad-top other dkimv.test rsa &&
@@ -199,6 +233,7 @@ vf_cases() {
 			length-appended 127.0.0.2 a@dkimv.test mx.dkimv.test fail pass pass \
 			testing 127.0.0.2 a@dkimv.test mx.dkimv.test fail pass pass \
 			nokey 127.0.0.2 a@dkimv.test mx.dkimv.test fail permerror fail \
+			unsafe 127.0.0.2 a@dkimv.test mx.dkimv.test fail permerror fail \
 			two-sigs 127.0.0.2 a@dkimv.test mx.dkimv.test fail pass,pass pass \
 			two-sigs-bad-top 127.0.0.2 a@dkimv.test mx.dkimv.test fail fail,pass pass \
 			other 127.0.0.2 a@dkimv.test mx.dkimv.test fail pass fail \

@@ -107,7 +107,8 @@ end
 --               passes with SMFIP_HDR_LEADSPC unless raw = true is set in the entry
 --   mail_macros / eom_macros   {name = value} sent before MAIL FROM / end of message
 --   abort       true: abort after the headers instead of end of message
--- Returns the inserted headers (T.inserted) unless aborted.
+--   reply       the end-of-message reply expected instead of SMFIR_CONTINUE
+-- Returns the inserted headers (T.inserted) unless aborted or another reply is expected.
 function T.send(conn, msg)
 	if msg.mail_macros then
 		T.ok(mt.macro(conn, SMFIC_MAIL, macro_args(msg.mail_macros)), "mt.macro(MAIL)")
@@ -131,6 +132,11 @@ function T.send(conn, msg)
 	end
 	T.ok(mt.eom(conn), "mt.eom")
 	local reply = mt.getreply(conn)
+	if msg.reply ~= nil then
+		T.check(reply == msg.reply, "end of message: reply %s, expected %s", tostring(reply),
+		    tostring(msg.reply))
+		return nil
+	end
 	T.check(reply == SMFIR_CONTINUE, "end of message: reply %s, expected continue (%s)",
 	    tostring(reply), tostring(SMFIR_CONTINUE))
 	T.check(not mt.eom_check(conn, MT_HDRADD), "a header was appended (expected insertions only)")
@@ -252,11 +258,12 @@ function T.expect_no_code(h, fam, code)
 	    h.domain, fam, code, h.text)
 end
 
--- Which of the indexes 0..max (1-based header indexes; 0 never valid) were deleted.
-function T.deleted_set(conn, max)
+-- Which of the indexes 0..max (1-based header indexes; 0 never valid) of the header
+-- name (default X-Domain-Posture) were deleted.
+function T.deleted_set(conn, max, name)
 	local got = {}
 	for i = 0, max do
-		if mt.eom_check(conn, MT_HDRDELETE, T.NAME, i) then
+		if mt.eom_check(conn, MT_HDRDELETE, name or T.NAME, i) then
 			got[#got + 1] = tostring(i)
 		end
 	end

@@ -1,4 +1,4 @@
--- findings-logged.lua - DESIGN.md (Logs): a domain's findings are logged when it is
+-- findings-logged.lua - ARCHITECTURE.md (Logs): a domain's findings are logged when it is
 -- evaluated. Here the domain is both MAIL FROM and From: its evaluation starts at
 -- RCPT for the envelope and is joined by the From header's request; the findings
 -- must still be logged once, with the queue id.

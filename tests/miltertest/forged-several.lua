@@ -23,19 +23,21 @@ T.check(not mt.eom_check(conn, MT_HDRDELETE, "X-Domain-Posture-Extra"),
 T.check(not mt.eom_check(conn, MT_HDRDELETE, "Received"), "Received was removed")
 T.expect_domains(h, "good.test")
 
--- Many: 300 forged copies, every one removed.
+-- Many: 100 forged copies (the default MaxForgedHeaders; one more is rejected, see
+-- forged-cap.lua), every one removed.
+local N = 100
 local headers = { { "From", "<a@good.test>" } }
-for i = 1, 300 do
+for i = 1, N do
 	headers[#headers + 1] = { "X-Domain-Posture", "forger" .. i .. ".example; grade=A" }
 end
 h = T.send(conn, { from = "<bounce@good.test>", headers = headers })
 local missing = {}
-for i = 1, 300 do
+for i = 1, N do
 	if not mt.eom_check(conn, MT_HDRDELETE, T.NAME, i) then
 		missing[#missing + 1] = i
 	end
 end
 T.check(#missing == 0, "forged copies not removed: %s", table.concat(missing, " "))
-T.check(not mt.eom_check(conn, MT_HDRDELETE, T.NAME, 301), "index 301 removed (only 300 sent)")
+T.check(not mt.eom_check(conn, MT_HDRDELETE, T.NAME, N + 1), "index %d removed (only %d sent)", N + 1, N)
 T.expect_domains(h, "good.test")
 mt.disconnect(conn)

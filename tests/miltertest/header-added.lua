@@ -18,7 +18,7 @@ for _, fam in ipairs({ "mx", "dmarc" }) do
 	T.check(not h[1].fam[fam].comment:find("%u%u+_%u"), "good.test: %s= carries a code: %q",
 	    fam, h[1].text)
 end
--- The families in DESIGN.md's fixed order (those present).
+-- The families in their fixed order (ARCHITECTURE.md, The header) (those present).
 local rank = { mx = 1, spf = 2, dkim = 3, dmarc = 4, ["mta-sts"] = 5, ["tls-rpt"] = 6, bimi = 7 }
 local last = 0
 for _, k in ipairs(h[1].order) do

@@ -1,6 +1,6 @@
 -- strip-ours-version.lua - StripHeaders ours: "ID 1; ..." is our authserv-id with a
 -- version, as RFC 8601 2.2 writes Authentication-Results (authserv-id [CFWS
--- authres-version] ";"); DESIGN.md gives X-Domain-Posture that style, so a reader
+-- authres-version] ";"); ARCHITECTURE.md (The header) gives X-Domain-Posture that style, so a reader
 -- may take such a forgery for ours: it must be removed too.
 -- config: StripHeaders ours
 local T = dofile(mtdir .. "/_lib.lua")

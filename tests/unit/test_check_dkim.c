@@ -1,7 +1,7 @@
 /*
  * test_check_dkim.c - the DKIM family (check_dkim.c, dkim_key.c) on answers built by
  * answers.h, with real keys generated at run time by OpenSSL (RSA 512, 1024, 2048 and
- * Ed25519).
+ * Ed25519), and one with exponent 1 made from a generated key's modulus.
  *
  * One table: each case names the selectors, builds the answers at
  * <selector>._domainkey.example.com, names the DKIM codes that must be raised, the
@@ -19,7 +19,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "answers.h"
@@ -35,7 +38,7 @@ static const enum posture_code dkim_codes[] = {
 
 /* ---- keys, generated once: "v=DKIM1; p=<base64>" prefixes built per case ---- */
 
-static char *rsa512, *rsa1024, *rsa2048, *rsa2048b, *ed;
+static char *rsa512, *rsa1024, *rsa2048, *rsa2048b, *ed, *rsa_e1;
 
 /* Base64 of n bytes; caller frees. */
 static char *
@@ -78,10 +81,49 @@ new_key(unsigned bits)
 	return out;
 }
 
+/* The p= of an RSA 2048 public key with exponent 1 (RFC 8017 3.1 rules it out). */
+static char *
+new_exponent_one_key(void)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL, *e1 = NULL;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params;
+	BIGNUM *n = NULL, *one = BN_new();
+	unsigned char *der = NULL;
+	char *out;
+	int len;
+
+	assert_true(pc != NULL && bld != NULL && one != NULL && BN_one(one));
+	assert_int_equal(EVP_PKEY_keygen_init(pc), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048), 1);
+	assert_int_equal(EVP_PKEY_keygen(pc, &pk), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	assert_true(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, one));
+	params = OSSL_PARAM_BLD_to_param(bld);
+	assert_non_null(params);
+	assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
+	assert_int_equal(EVP_PKEY_fromdata(pc, &e1, EVP_PKEY_PUBLIC_KEY, params), 1);
+	len = i2d_PUBKEY(e1, &der);
+	assert_true(len > 0);
+	out = b64(der, (size_t)len);
+	OPENSSL_free(der);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(one);
+	EVP_PKEY_free(e1);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(pc);
+	return out;
+}
+
 static int
 setup_keys(void **state)
 {
 	(void)state;
+	rsa_e1 = new_exponent_one_key();
 	rsa512 = new_key(512);
 	rsa1024 = new_key(1024);
 	rsa2048 = new_key(2048);
@@ -99,6 +141,7 @@ teardown_keys(void **state)
 	free(rsa2048);
 	free(rsa2048b);
 	free(ed);
+	free(rsa_e1);
 	return 0;
 }
 
@@ -228,6 +271,7 @@ s_mismatch(struct eval_ctx *c)
 {
 	key_txt(c, "s1", "v=DKIM1; k=ed25519; p=", rsa2048, "");
 }
+static void s_unsafe(struct eval_ctx *c) { key_txt(c, "s1", "v=DKIM1; p=", rsa_e1, ""); }
 static void
 s_revoked(struct eval_ctx *c)
 {
@@ -320,6 +364,8 @@ static const struct dkim_case cases[] = {
 	  "s1 rsa-2048" },
 	{ "k=ed25519 with an RSA key", SEL("s1"), s_mismatch, { PC_DKIM_KEY_SYNTAX, END },
 	  PR_BROKEN, "s1 bad key" },
+	{ "RSA exponent 1", SEL("s1"), s_unsafe, { PC_DKIM_KEY_SYNTAX, END }, PR_BROKEN,
+	  "s1 bad key" },
 	{ "revoked", SEL("s1"), s_revoked, { PC_DKIM_KEY_REVOKED, END }, PR_WEAK, "s1 revoked" },
 	{ "rsa-512", SEL("s1"), s_weak, { PC_DKIM_KEY_WEAK, END }, PR_BROKEN, "s1 rsa-512" },
 	{ "rsa-1024", SEL("s1"), s_short, { PC_DKIM_KEY_SHORT, END }, PR_WEAK, "s1 rsa-1024" },
@@ -559,6 +605,8 @@ test_messages_name_value_and_section(void **state)
 		  { "g=*", "unknown tag", "RFC 6376 3.2" } },
 		{ s_mismatch, "s1", PC_DKIM_KEY_SYNTAX, SEV_ERROR,
 		  { "k=ed25519 but the key is RSA", "RFC 8463 4.2" } },
+		{ s_unsafe, "s1", PC_DKIM_KEY_SYNTAX, SEV_ERROR,
+		  { "unsafe key: exponent 1 (e=1;", "never used to verify", "RFC 8017 3.1" } },
 		{ s_revoked, "s1", PC_DKIM_KEY_REVOKED, SEV_WARN, { "p= is empty", "revoked" } },
 		{ s_weak, "s1", PC_DKIM_KEY_WEAK, SEV_ERROR, { "512 bits", "RFC 8301 3.2" } },
 		{ s_short, "s1", PC_DKIM_KEY_SHORT, SEV_WARN, { "1024 bits", "RFC 8301 3.2" } },

@@ -241,8 +241,21 @@ s_ancestor_failure_after_stop(struct eval_ctx *c)
 static void
 s_junk_next_to_record(struct eval_ctx *c)
 {
+	ans_txt(c, "_dmarc.example.com", "v=DMARC1; p=reject" RUA, "p=none; v=DMARC1", NULL);
+}
+static void
+s_spf_next_to_record(struct eval_ctx *c)
+{
 	ans_txt(c, "_dmarc.example.com", "v=DMARC1; p=reject" RUA, "v=spf1 -all", NULL);
 }
+static void
+s_spf_wildcard(struct eval_ctx *c)
+{
+	/* "*.example.com TXT v=spf1 ..." answers at _dmarc.mail.example.com too */
+	rec(c, "mail.example.com", "v=spf1 ip4:192.0.2.1 -all");
+	rec(c, "example.com", "v=DMARC1; p=reject; sp=reject" RUA);
+}
+static void s_spf_only(struct eval_ctx *c) { rec(c, "example.com", "v=spf1 -all"); }
 
 struct dmarc_case {
 	const char *name;
@@ -319,6 +332,12 @@ static const struct dmarc_case cases[] = {
 	  { END }, PR_OK },
 	{ "junk beside a record", "example.com", false, s_junk_next_to_record,
 	  { PC_DMARC_SYNTAX, END }, PR_WEAK },
+	{ "SPF beside a record: ignored", "example.com", false, s_spf_next_to_record,
+	  { END }, PR_OK },
+	{ "wildcard SPF at _dmarc.sub: inherited", "mail.example.com", false, s_spf_wildcard,
+	  { PC_DMARC_INHERITED, END }, PR_OK },
+	{ "only SPF at the _dmarc name: none", "example.com", false, s_spf_only,
+	  { PC_DMARC_NONE, END }, PR_NONE },
 };
 
 /* A new context for domain, with the PSL or not. */

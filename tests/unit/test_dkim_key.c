@@ -6,7 +6,9 @@
  * TXT classification; whole records with the fields expected (type, form, bits, flags)
  * and the worst problem severity with a word its reason must hold. Then base64 edge
  * cases one by one (each rejection names the byte and offset), the problem cap, and
- * hostile bytes (every copied string printable).
+ * hostile bytes (every copied string printable). RSA keys with unsafe numbers (e=1,
+ * even e, n <= 0, ...), which OpenSSL's key generator refuses to make, are built here
+ * as DER around the modulus of a generated key.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -78,6 +82,102 @@ encode(EVP_PKEY *pk, bool spki)
 	return out;
 }
 
+/* ---- hand-made RSA keys (unsafe numbers) ---- */
+
+struct der {
+	unsigned char b[1024];
+	size_t n;
+};
+
+/* Append a DER tag, length and content (lengths up to 65535). */
+static void
+der_tlv(struct der *d, unsigned char tag, const unsigned char *c, size_t n)
+{
+	assert_true(n < 65536 && d->n + 4 + n <= sizeof(d->b));
+	d->b[d->n++] = tag;
+	if (n >= 256) {
+		d->b[d->n++] = 0x82;
+		d->b[d->n++] = (unsigned char)(n >> 8);
+	} else if (n >= 128) {
+		d->b[d->n++] = 0x81;
+	}
+	d->b[d->n++] = (unsigned char)n;
+	memcpy(d->b + d->n, c, n);
+	d->n += n;
+}
+
+/*
+ * Base64 of an RSA key with INTEGER contents n and e written as given (so a modulus
+ * without its 0x00 pad reads as negative), as an SPKI (spki) or a bare RSAPublicKey.
+ */
+static char *
+rsa_der_b64(const unsigned char *n, size_t nl, const unsigned char *e, size_t el, bool spki)
+{
+	static const unsigned char alg[] = {	/* SEQUENCE { rsaEncryption, NULL } */
+		0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+		0x05, 0x00
+	};
+	struct der ints = { .n = 0 }, rsa = { .n = 0 }, bits = { .n = 0 }, body = { .n = 0 },
+	    out = { .n = 0 };
+
+	der_tlv(&ints, 0x02, n, nl);
+	der_tlv(&ints, 0x02, e, el);
+	der_tlv(&rsa, 0x30, ints.b, ints.n);
+	if (!spki)
+		return b64(rsa.b, rsa.n);
+	bits.b[bits.n++] = 0;			/* no unused bits */
+	memcpy(bits.b + 1, rsa.b, rsa.n);
+	bits.n += rsa.n;
+	memcpy(body.b, alg, sizeof(alg));
+	body.n = sizeof(alg);
+	der_tlv(&body, 0x03, bits.b, bits.n);
+	der_tlv(&out, 0x30, body.b, body.n);
+	return b64(out.b, out.n);
+}
+
+enum {
+	U_HAND_65537, U_HAND_3, U_E1, U_E1_PKCS1, U_E2, U_E65538, U_E0, U_ENEG, U_NNEG, U_N0,
+	U_NEVEN, U_EBIG, U_COUNT
+};
+static char *unsafe_b64[U_COUNT];
+
+/* The hand-made keys, around the modulus of a generated 1024-bit key. */
+static void
+make_unsafe_keys(void)
+{
+	static const unsigned char e65537[] = { 1, 0, 1 }, e3[] = { 3 }, e1[] = { 1 },
+	    e2[] = { 2 }, e65538[] = { 1, 0, 2 }, e0[] = { 0 }, eneg[] = { 0xfd }; /* -3 */
+	unsigned char n[130], n1[130], nbig[131];
+	BIGNUM *bn = NULL;
+	EVP_PKEY *pk = keygen("RSA", 1024);
+	int nl;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
+	n[0] = 0;				/* the pad that keeps it positive */
+	nl = BN_bn2bin(bn, n + 1);
+	assert_int_equal(nl, 128);
+	assert_int_equal(BN_add_word(bn, 1), 1);	/* n + 1: even */
+	n1[0] = 0;
+	assert_int_equal(BN_bn2bin(bn, n1 + 1), 128);
+	assert_int_equal(BN_add_word(bn, 1), 1);	/* n + 2: odd, over n */
+	nbig[0] = 0;
+	assert_int_equal(BN_bn2bin(bn, nbig + 1), 128);
+	unsafe_b64[U_HAND_65537] = rsa_der_b64(n, 129, e65537, 3, true);
+	unsafe_b64[U_HAND_3] = rsa_der_b64(n, 129, e3, 1, true);
+	unsafe_b64[U_E1] = rsa_der_b64(n, 129, e1, 1, true);
+	unsafe_b64[U_E1_PKCS1] = rsa_der_b64(n, 129, e1, 1, false);
+	unsafe_b64[U_E2] = rsa_der_b64(n, 129, e2, 1, true);
+	unsafe_b64[U_E65538] = rsa_der_b64(n, 129, e65538, 3, true);
+	unsafe_b64[U_E0] = rsa_der_b64(n, 129, e0, 1, true);
+	unsafe_b64[U_ENEG] = rsa_der_b64(n, 129, eneg, 1, true);
+	unsafe_b64[U_NNEG] = rsa_der_b64(n + 1, 128, e65537, 3, true);	/* no pad */
+	unsafe_b64[U_N0] = rsa_der_b64(e0, 1, e65537, 3, true);
+	unsafe_b64[U_NEVEN] = rsa_der_b64(n1, 129, e65537, 3, true);
+	unsafe_b64[U_EBIG] = rsa_der_b64(n, 129, nbig, 129, true);
+	BN_free(bn);
+	EVP_PKEY_free(pk);
+}
+
 static int
 setup_keys(void **state)
 {
@@ -98,6 +198,7 @@ setup_keys(void **state)
 	key_b64[K_ED] = encode(pk, false);
 	key_b64[K_ED_SPKI] = encode(pk, true);
 	EVP_PKEY_free(pk);
+	make_unsafe_keys();
 	return 0;
 }
 
@@ -109,6 +210,8 @@ teardown_keys(void **state)
 	(void)state;
 	for (i = 0; i < K_COUNT; i++)
 		free(key_b64[i]);
+	for (i = 0; i < U_COUNT; i++)
+		free(unsafe_b64[i]);
 	return 0;
 }
 
@@ -529,6 +632,76 @@ test_oversized_p_is_refused_unread(void **state)
 	free(rec);
 }
 
+/*
+ * RSA numbers RFC 8017 3.1 rules out: an error problem naming them, no usable key
+ * (form none, 0 bits), and the reason for verifiers in unsafe. The first two rows are
+ * built the same way with good exponents: the builder itself makes readable keys.
+ */
+static void
+test_unsafe_rsa_numbers_are_an_error(void **state)
+{
+	static const struct {
+		const char *name;
+		int key;
+		const char *k;			/* "" or "k=rsa; " */
+		enum dkim_key_unsafe unsafe;
+		const char *detail;		/* a word of the problem's reason, or NULL */
+	} cases[] = {
+		{ "hand-made e=65537", U_HAND_65537, "", DKIM_KEY_SAFE, NULL },
+		{ "hand-made e=3", U_HAND_3, "k=rsa; ", DKIM_KEY_SAFE, NULL },
+		{ "e=1", U_E1, "", DKIM_KEY_UNSAFE_E_ONE, "(e=1;" },
+		{ "e=1 RSAPublicKey", U_E1_PKCS1, "k=rsa; ", DKIM_KEY_UNSAFE_E_ONE, "(e=1;" },
+		{ "e=2", U_E2, "", DKIM_KEY_UNSAFE_E_EVEN, "(e=2;" },
+		{ "e=65538", U_E65538, "", DKIM_KEY_UNSAFE_E_EVEN, "(e=65538;" },
+		{ "e=0", U_E0, "", DKIM_KEY_UNSAFE_E_NOT_POSITIVE, "(e=0;" },
+		{ "e=-3", U_ENEG, "", DKIM_KEY_UNSAFE_E_NOT_POSITIVE, "(e=-3;" },
+		{ "negative n", U_NNEG, "", DKIM_KEY_UNSAFE_N_NOT_POSITIVE,
+		  "(n of minus " },
+		{ "n=0", U_N0, "", DKIM_KEY_UNSAFE_N_NOT_POSITIVE, "(n=0;" },
+		{ "even n", U_NEVEN, "", DKIM_KEY_UNSAFE_N_EVEN, "(n of 1024 bits;" },
+		{ "e > n", U_EBIG, "", DKIM_KEY_UNSAFE_E_NOT_BELOW_N, "(e of 1024 bits;" },
+	};
+	struct dkim_key key;
+	char rec[1024];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(rec, sizeof(rec), "v=DKIM1; %sp=%s", cases[i].k,
+		    unsafe_b64[cases[i].key]);
+		rc = dkim_key_parse(rec, strlen(rec), &key);
+		if (cases[i].unsafe == DKIM_KEY_SAFE) {
+			if (rc != 0 || key.unsafe != DKIM_KEY_SAFE || key.bits != 1024 ||
+			    key.nproblems != 0) {
+				dump(&key);
+				fail_msg("%s: rc %d, %u bits: expected a usable 1024-bit key",
+				    cases[i].name, rc, key.bits);
+			}
+			continue;
+		}
+		if (rc != -1 || key.unsafe != cases[i].unsafe || key.form != DKIM_KEY_FORM_NONE ||
+		    key.bits != 0 || worst(&key) != DKIM_KEY_PSEV_ERROR ||
+		    !reason_has(&key, dkim_key_unsafe_word(cases[i].unsafe)) ||
+		    !reason_has(&key, cases[i].detail)) {
+			dump(&key);
+			fail_msg("%s: rc %d unsafe %d form %s bits %u; expected rc -1, \"%s\" "
+			    "with \"%s\", no key", cases[i].name, rc, (int)key.unsafe,
+			    dkim_key_form_word(key.form), key.bits,
+			    dkim_key_unsafe_word(cases[i].unsafe), cases[i].detail);
+		}
+		assert_string_equal(key.problems[key.nproblems - 1].tag, "p");
+		assert_string_equal(key.problems[key.nproblems - 1].rfc, "RFC 8017 3.1");
+	}
+	/* the generated keys are safe */
+	assert_int_equal(parse("v=DKIM1; p={rsa2048}", &key), 0);
+	assert_int_equal(key.unsafe, DKIM_KEY_SAFE);
+	assert_int_equal(parse("v=DKIM1; p={rsa2048_pkcs1}", &key), 0);
+	assert_int_equal(key.unsafe, DKIM_KEY_SAFE);
+	assert_string_equal(dkim_key_unsafe_word(DKIM_KEY_UNSAFE_E_ONE), "unsafe key: exponent 1");
+	assert_string_equal(dkim_key_unsafe_word(DKIM_KEY_SAFE), "");
+}
+
 static void
 test_words(void **state)
 {
@@ -555,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_problems_are_bounded_and_counted),
 		cmocka_unit_test(test_hostile_bytes_are_sanitized),
 		cmocka_unit_test(test_oversized_p_is_refused_unread),
+		cmocka_unit_test(test_unsafe_rsa_numbers_are_an_error),
 		cmocka_unit_test(test_words),
 	};
 

@@ -10,7 +10,9 @@
  * for posture-check, LF line ends).
  *
  * Each test names the behaviour it pins and checks the word, the reason and the
- * fields, so it fails if the verifier says anything else.
+ * fields, so it fails if the verifier says anything else. One key is unsafe on
+ * purpose: the primes of a generated RSA key with e = d = 1, which OpenSSL signs with
+ * (the signature is then the padded hash itself) but refuses to generate.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +24,10 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -31,7 +36,7 @@
 
 /* ---- keys, generated once ---- */
 
-enum { K_RSA2048, K_RSA1024, K_RSA512, K_ED, K_COUNT };
+enum { K_RSA2048, K_RSA1024, K_RSA512, K_ED, K_RSA_E1, K_COUNT };
 static char *key_pem[K_COUNT];		/* private, PEM */
 static char *key_rec[K_COUNT];		/* "v=DKIM1; k=...; p=..." */
 
@@ -99,18 +104,63 @@ public_record(EVP_PKEY *pk)
 	return rec;
 }
 
+/* The RSA key of pk's primes with public and private exponent 1 (and CRT ones). */
+static EVP_PKEY *
+exponent_one(EVP_PKEY *pk)
+{
+	static const char *const names[] = {
+		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+		OSSL_PKEY_PARAM_RSA_COEFFICIENT1
+	};
+	BIGNUM *bn[4] = { NULL, NULL, NULL, NULL }, *one = BN_new();
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	OSSL_PARAM *params;
+	EVP_PKEY *out = NULL;
+	size_t i;
+
+	assert_true(one != NULL && bld != NULL && pc != NULL && BN_one(one));
+	for (i = 0; i < 4; i++)
+		assert_int_equal(EVP_PKEY_get_bn_param(pk, names[i], &bn[i]), 1);
+	assert_true(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn[0]) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, one) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, one) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, bn[1]) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, bn[2]) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, one) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, one) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, bn[3]));
+	params = OSSL_PARAM_BLD_to_param(bld);
+	assert_non_null(params);
+	assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
+	assert_int_equal(EVP_PKEY_fromdata(pc, &out, EVP_PKEY_KEYPAIR, params), 1);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(pc);
+	for (i = 0; i < 4; i++)
+		BN_free(bn[i]);
+	BN_free(one);
+	return out;
+}
+
 static int
 setup_keys(void **state)
 {
 	static const struct { const char *type; unsigned bits; } spec[K_COUNT] = {
 		{ "RSA", 2048 }, { "RSA", 1024 }, { "RSA", 512 }, { "ED25519", 0 },
+		{ "RSA", 2048 },
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < K_COUNT; i++) {
-		EVP_PKEY *pk = keygen(spec[i].type, spec[i].bits);
+		EVP_PKEY *pk = keygen(spec[i].type, spec[i].bits), *e1;
 
+		if (i == K_RSA_E1) {
+			e1 = exponent_one(pk);
+			EVP_PKEY_free(pk);
+			pk = e1;
+		}
 		key_pem[i] = private_pem(pk);
 		key_rec[i] = public_record(pk);
 		EVP_PKEY_free(pk);
@@ -781,7 +831,7 @@ test_space_before_colon_passes(void **state)
 }
 
 /*
- * DESIGN.md pitfall: the milter's folds are bare LF. With c=simple the folded Subject
+ * A pitfall (ARCHITECTURE.md, Verification libraries): the milter's folds are bare LF. With c=simple the folded Subject
  * is hashed byte for byte, so without the LF -> CRLF conversion this fails (measured:
  * libopendkim answers "Bad signature" for the same input given raw).
  */
@@ -891,6 +941,38 @@ test_several_txt_records(void **state)
 	publish("s5._domainkey.example.com", DNS_OK, key_rec[K_RSA2048], key_rec[K_RSA1024],
 	    NULL);
 	only_sig(verify_as_milter(msg, 5), DKIM_VERIFY_PERMERROR, "several key records");
+}
+
+/*
+ * An RSA key with exponent 1 makes the signature the padded hash itself: anyone can
+ * forge one, and OpenSSL verifies it. Never verified with: permerror, and the comment
+ * says why; also for a second message of the same library, whose key parse is the
+ * remembered one.
+ */
+static void
+test_unsafe_key_is_never_verified(void **state)
+{
+	const char *msg = prepend(sign(K_RSA_E1, "e1", base_msg), base_msg);
+	const struct dkim_verify_sig *s;
+	int round;
+
+	(void)state;
+	publish("e1._domainkey.example.com", DNS_OK, key_rec[K_RSA_E1], NULL);
+	s = only_sig(verify_as_milter(msg, 5), DKIM_VERIFY_PERMERROR, "unsafe key: exponent 1");
+	for (round = 0; round < 2; round++) {
+		assert_non_null(strstr(s->reason, "RFC 8017 3.1"));
+		assert_non_null(s->note);
+		assert_string_equal(s->note, "unsafe key: exponent 1");
+		assert_false(s->verified);
+		if (round == 1)
+			break;
+		dkim_verify_free(ver);		/* the same library: the parse is remembered */
+		ver = dkim_verify_new(vlib, "TESTID2");
+		assert_non_null(ver);
+		s = only_sig(dkim_verify_message(ver, msg, strlen(msg)), DKIM_VERIFY_PERMERROR,
+		    "unsafe key: exponent 1");
+	}
+	assert_int_equal(nasked, 2);
 }
 
 /* A key record that is not one: permerror. */
@@ -1045,6 +1127,7 @@ main(void)
 		T(test_malformed_signature_permerror),
 		T(test_duplicate_tag_permerror),
 		T(test_several_txt_records),
+		T(test_unsafe_key_is_never_verified),
 		T(test_garbage_key_record_permerror),
 		T(test_bad_domain_no_lookup),
 		T(test_message_file_lf_passes),

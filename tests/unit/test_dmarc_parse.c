@@ -31,7 +31,16 @@ static const struct {
 	{ "v=DMARC10; p=none", DMARC_TXT_MALFORMED },
 	{ "v=DMARC1 p=none", DMARC_TXT_MALFORMED },
 	{ "p=reject; v=DMARC1", DMARC_TXT_MALFORMED },
-	{ "v=spf1 -all", DMARC_TXT_MALFORMED },
+	{ "DMARC1; p=reject", DMARC_TXT_MALFORMED },
+	{ "v=DMARC2; p=reject", DMARC_TXT_MALFORMED },
+	{ " v = Dmarc ; p=reject", DMARC_TXT_MALFORMED },
+	/* not meant as DMARC: discarded, no record (RFC 7489 6.6.3) */
+	{ "v=spf1 -all", DMARC_TXT_OTHER },
+	{ "v=spf1 ip4:192.0.2.1 include:_spf.example.com -all", DMARC_TXT_OTHER },
+	{ "V=SPF1 -all", DMARC_TXT_OTHER },
+	{ "v=STSv1; id=20240101", DMARC_TXT_OTHER },
+	{ "v=", DMARC_TXT_OTHER },
+	{ "v=DMAR", DMARC_TXT_OTHER },
 	{ "google-site-verification=abc", DMARC_TXT_OTHER },
 	{ "", DMARC_TXT_OTHER },
 };

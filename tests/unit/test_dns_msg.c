@@ -368,6 +368,36 @@ build_servfail(struct wb *w)
 	wquestion(w, "a.test", 1);
 }
 
+/* What NSD sends over TCP for an RRset over 64 KB: TC=1, NOERROR, no records. */
+static void
+build_tc_no_records(struct wb *w)
+{
+	whdr(w, RESP | F_AA | F_TC, 1, 0, 0, 0);
+	wquestion(w, "txt.test", 16);
+}
+
+/* TC=1 with part of the RRset: the part must not be read as the whole. */
+static void
+build_tc_partial(struct wb *w)
+{
+	size_t at;
+
+	whdr(w, RESP | F_AA | F_TC, 1, 1, 0, 0);
+	wquestion(w, "txt.test", 16);
+	at = wrr_q(w, 16, 3600);
+	w8(w, 11);
+	wbytes(w, "v=spf1 -all", 11);
+	wrr_end(w, at);
+}
+
+/* TC=1 on a SERVFAIL: the rcode says all there is. */
+static void
+build_tc_servfail(struct wb *w)
+{
+	build_servfail(w);
+	w->b[2] |= F_TC >> 8;
+}
+
 static void
 build_refused(struct wb *w)
 {
@@ -830,6 +860,9 @@ static const struct msg_case cases[] = {
 	OK_("nxdomain_after_cname_is_the_target", build_nxdomain_after_cname, "www.test", 1, DNS_NXDOMAIN, 0, "gone.test", 1, true, 120, NULL),
 	OK_("nodata_with_soa", build_nodata, "a.test", 28, DNS_NODATA, 0, NULL, 0, true, 900, NULL),
 	OK_("servfail", build_servfail, "a.test", 1, DNS_SERVFAIL, 0, NULL, 0, false, 0, NULL),
+	OK_("tc_without_records_is_truncated", build_tc_no_records, "txt.test", 16, DNS_TRUNCATED, 0, NULL, 0, true, 0, NULL),
+	OK_("tc_with_part_of_the_rrset_is_truncated", build_tc_partial, "txt.test", 16, DNS_TRUNCATED, 0, NULL, 0, true, 0, NULL),
+	OK_("tc_on_servfail_stays_servfail", build_tc_servfail, "a.test", 1, DNS_SERVFAIL, 0, NULL, 0, false, 0, NULL),
 	OK_("refused", build_refused, "a.test", 1, DNS_REFUSED, 0, NULL, 0, false, 0, NULL),
 	OK_("rcode_yxdomain_is_malformed", build_rcode_yxdomain, "a.test", 1, DNS_MALFORMED, 0, NULL, 0, false, 0, NULL),
 	OK_("owner_case_ignored", build_case_owner, "mixed.test", 1, DNS_OK, 1, NULL, 0, true, 0, NULL),
@@ -986,6 +1019,7 @@ status_and_type_words(void **state)
 	assert_string_equal(dns_status_str(DNS_TIMEOUT), "timeout");
 	assert_string_equal(dns_status_str(DNS_SERVFAIL), "SERVFAIL");
 	assert_string_equal(dns_status_str(DNS_REFUSED), "REFUSED");
+	assert_string_equal(dns_status_str(DNS_TRUNCATED), "truncated answer");
 	assert_string_equal(dns_type_str(DNS_T_MX), "MX");
 	assert_string_equal(dns_type_str(DNS_T_TXT), "TXT");
 	assert_string_equal(dns_type_str(DNS_T_AAAA), "AAAA");

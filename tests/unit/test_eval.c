@@ -179,7 +179,7 @@ grade_case(const enum posture_result res[PF_COUNT], enum posture_family ffam,
 	assert_int_equal(eval_grade(&ev), want);
 }
 
-/* Grades per DESIGN.md, each rule triggered and its neighbour not. */
+/* Grades per ARCHITECTURE.md (Findings, Grade), each rule triggered and its neighbour not. */
 static void
 test_eval_grade_rules(void **state)
 {

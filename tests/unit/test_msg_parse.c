@@ -1,5 +1,5 @@
 /*
- * test_msg_parse.c - header fields and body start of raw messages (lib/msg_parse.c):
+ * test_msg_parse.c - header fields and body start of raw messages (lib/record/msg_parse.c):
  * line ends, folding, missing bodies, mbox lines, malformed lines, NUL bytes, the caps.
  */
 #include <setjmp.h>

@@ -79,7 +79,7 @@ test_report_text_error(void **state)
 	free(text);
 }
 
-/* JSON has the DESIGN.md shape and escapes what the messages hold. */
+/* JSON has the shape ARCHITECTURE.md (Interfaces) gives and escapes what the messages hold. */
 static void
 test_report_json_object(void **state)
 {

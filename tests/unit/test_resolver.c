@@ -3,12 +3,15 @@
  *
  * A small DNS responder thread in this file listens on 127.0.0.1 with UDP and TCP on
  * one ephemeral port and answers from a table (responses built by hand); another UDP
- * socket is bound and never read, a server that never answers. No internet, no mocks.
+ * socket is bound and never read, a server that never answers (the timing tests count
+ * the tries queued on it). No internet, no mocks.
  *
  * The table:
  *   a.test A          192.0.2.1, TTL 300, AA
  *   big.test TXT      over UDP: TC=1 and nothing else; over TCP: 10 TXT records
  *                     "via-tcp ..." (too big for 1232 bytes anyway)
+ *   toobig.test TXT   TC=1 and no records over UDP and over TCP, as NSD answers an
+ *                     RRset over 64 KB
  *   servfail.test     SERVFAIL        refused.test   REFUSED
  *   badrdata.test     an A record with RDLENGTH 5 (malformed)
  *   nx.test           NXDOMAIN, SOA TTL 600 MINIMUM 300
@@ -51,6 +54,7 @@ struct responder {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	unsigned big_udp, big_tcp;	/* mu: big.test queries seen per transport */
+	unsigned toobig_tcp;		/* mu: toobig.test queries seen over TCP */
 	unsigned total;			/* mu: all queries answered */
 };
 
@@ -221,6 +225,11 @@ respond(const uint8_t *q, size_t qlen, int tcp, struct out *o)
 			}
 			an = 10;
 		}
+	} else if (strcmp(name, "toobig.test") == 0) {
+		pthread_mutex_lock(&resp.mu);
+		resp.toobig_tcp += tcp != 0;
+		pthread_mutex_unlock(&resp.mu);
+		flags |= 0x0200;	/* TC whatever the transport */
 	} else if (strcmp(name, "badrdata.test") == 0) {
 		at = orr(o, 1, 300);
 		obytes(o, "\xC0\x00\x02\x01\x00", 5);	/* an A with RDLENGTH 5 */
@@ -523,6 +532,30 @@ truncated_udp_answer_is_retried_over_tcp(void **state)
 	dns_resolver_free(r);
 }
 
+/* TC=1 over TCP too: no answer to be had, a temporary failure rather than "no records". */
+static void
+truncated_tcp_answer_reads_truncated(void **state)
+{
+	struct dns_resolver *r = resolver_on(resp.port, 1000, 2);
+	unsigned tcp0;
+	struct dns_answer a;
+
+	(void)state;
+	pthread_mutex_lock(&resp.mu);
+	tcp0 = resp.toobig_tcp;
+	pthread_mutex_unlock(&resp.mu);
+	ask(r, "toobig.test", DNS_T_TXT, &a);
+	assert_int_equal(a.status, DNS_TRUNCATED);
+	assert_int_equal(a.count, 0);
+	assert_null(a.rrs);
+	assert_int_equal(a.negative_ttl, 0);
+	pthread_mutex_lock(&resp.mu);
+	assert_int_equal(resp.toobig_tcp - tcp0, 1);	/* the retry over TCP was made */
+	pthread_mutex_unlock(&resp.mu);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
 static void
 error_statuses_stay_distinct(void **state)
 {
@@ -610,11 +643,84 @@ silent_server_times_out_quickly(void **state)
 	took = dns_now_ms() - t0;
 	assert_int_equal(a.status, DNS_TIMEOUT);
 	assert_int_equal(a.count, 0);
-	/* 200 ms, then 400 ms for the second try (c-ares doubles per round). */
+	/* 133 ms, then 266 ms for the second try: 2 * 200 ms in all (see below). */
 	assert_true(took >= 190);
 	assert_true(took < 1500);
 	dns_answer_clear(&a);
 	dns_resolver_free(r);
+}
+
+/* Datagrams queued on a UDP socket that nobody reads (consumed). */
+static unsigned
+drain_datagrams(int fd)
+{
+	uint8_t buf[512];
+	unsigned n = 0;
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		n++;
+	return n;
+}
+
+/*
+ * A resolver that never answers, timeout 1000 ms, two tries: both tries are sent and
+ * the query gives up after 2 * 1000 ms, the documented bound, not after the
+ * 1000 + 2000 ms that c-ares's doubling of the second try makes of a literal
+ * "1000 ms per try". Wide margins: this checks the bound, not speed.
+ */
+static void
+dead_resolver_gives_up_after_tries_times_timeout(void **state)
+{
+	struct dns_resolver *r;
+	struct dns_answer a;
+	uint64_t t0, took;
+
+	(void)state;
+	(void)drain_datagrams(resp.silent);
+	r = resolver_on(resp.silent_port, 1000, 2);
+	t0 = dns_now_ms();
+	ask(r, "a.test", DNS_T_A, &a);
+	took = dns_now_ms() - t0;
+	assert_int_equal(a.status, DNS_TIMEOUT);
+	assert_int_equal(a.queries, 1);
+	assert_int_equal(drain_datagrams(resp.silent), 2);
+	assert_in_range(took, 1800, 2599);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
+/* Two dead resolvers: each gets both tries, so the bound is 2 * 2 * timeout. */
+static void
+dead_resolvers_each_take_tries_times_timeout(void **state)
+{
+	char s1[32], s2[32], err[256];
+	const char *servers[2] = { s1, s2 };
+	struct dns_resolver_config cfg = { servers, 2, 300, 2 };
+	struct dns_resolver *r;
+	struct dns_answer a;
+	uint16_t port2;
+	int fd2 = bind_loopback(SOCK_DGRAM, 0, &port2);
+	uint64_t t0, took;
+
+	(void)state;
+	assert_true(fd2 >= 0);
+	(void)drain_datagrams(resp.silent);
+	snprintf(s1, sizeof(s1), "127.0.0.1:%u", (unsigned)resp.silent_port);
+	snprintf(s2, sizeof(s2), "127.0.0.1:%u", (unsigned)port2);
+	r = dns_resolver_new(&cfg, err, sizeof(err));
+	if (r == NULL)
+		fail_msg("resolver: %s", err);
+	t0 = dns_now_ms();
+	ask(r, "a.test", DNS_T_A, &a);
+	took = dns_now_ms() - t0;
+	assert_int_equal(a.status, DNS_TIMEOUT);
+	assert_int_equal(drain_datagrams(resp.silent), 2);
+	assert_int_equal(drain_datagrams(fd2), 2);
+	/* 1200 ms; the doubling taken literally would make it 1800 ms. */
+	assert_in_range(took, 1050, 1599);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+	close(fd2);
 }
 
 static void
@@ -878,10 +984,13 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(normal_answer),
 		cmocka_unit_test(truncated_udp_answer_is_retried_over_tcp),
+		cmocka_unit_test(truncated_tcp_answer_reads_truncated),
 		cmocka_unit_test(error_statuses_stay_distinct),
 		cmocka_unit_test(cname_outside_message_is_asked_again),
 		cmocka_unit_test(cname_loop_across_messages_is_malformed),
 		cmocka_unit_test(silent_server_times_out_quickly),
+		cmocka_unit_test(dead_resolver_gives_up_after_tries_times_timeout),
+		cmocka_unit_test(dead_resolvers_each_take_tries_times_timeout),
 		cmocka_unit_test(batch_deadline_before_resolver_timeout),
 		cmocka_unit_test(deadline_already_past_sends_nothing),
 		cmocka_unit_test(refused_port_reads_timeout_at_once),

@@ -1,5 +1,5 @@
 /*
- * test_spf_eval.c - spf_check_host() (lib/spf_eval.c) on small in-process zones.
+ * test_spf_eval.c - spf_check_host() (lib/verify/spf_eval.c) on small in-process zones.
  *
  * Table-driven: each case is a zone (tests/spf_suite/spf_zone.h lines; absent names are
  * NXDOMAIN), a request and the expected result, optionally the deciding mechanism and

@@ -1,5 +1,5 @@
 /*
- * test_spf_eval_suite.c - spf_check_host() (lib/spf_eval.c) on every test of the RFC 7208
+ * test_spf_eval_suite.c - spf_check_host() (lib/verify/spf_eval.c) on every test of the RFC 7208
  * test suite (the openspf.org suite shipped by python3-spf as rfc7208-tests.yml).
  *
  * tests/spf_suite/yml2zone.py converts the suite at build time into SPF_SUITE_ZONE:

@@ -1,5 +1,5 @@
 /*
- * test_spf_oracle.c - differential test of spf_check_host() (lib/spf_eval.c) against
+ * test_spf_oracle.c - differential test of spf_check_host() (lib/verify/spf_eval.c) against
  * libspf2, the SPF library Debian ships (libspf2-dev 1.2.10).
  *
  * Cases: every test of the RFC 7208 suite (converted by tests/spf_suite/yml2zone.py,
@@ -735,7 +735,7 @@ run_pair(const char *record, const char *host, struct ocase *c)
 }
 
 /*
- * The defects DESIGN.md names, pinned on minimal records: should a libspf2 update fix
+ * The defects ARCHITECTURE.md (Verification libraries) names, pinned on minimal records: should a libspf2 update fix
  * one, this fails and the documentation above must change with it.
  */
 static void
