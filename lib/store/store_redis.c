@@ -593,7 +593,9 @@ outage(struct redis_backend *rb, size_t host, const char *why, bool probe, size_
 			rb->probe_host = next_host;
 		}
 	}
-	rb->retry_at = now + rb->backoff_ms;
+	/* A call that started before the outage and fails late does not extend it. */
+	if (started || probe)
+		rb->retry_at = now + rb->backoff_ms;
 	wait_ms = rb->backoff_ms;
 	if (probe)
 		rb->probing = false;
