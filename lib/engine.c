@@ -235,21 +235,6 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 	return ev;
 }
 
-/* Free an evaluation. */
-void
-posture_eval_free(struct posture_eval *ev)
-{
-	size_t i;
-
-	if (ev == NULL)
-		return;
-	for (i = 0; i < ev->nfindings; i++)
-		free(ev->findings[i].message);
-	free(ev->findings);
-	free(ev->error);
-	free(ev);
-}
-
 struct verify_ctx_arg {
 	struct posture_engine *eng;
 	unsigned timeout_ms;		/* 0: the engine's evaluation timeout */
