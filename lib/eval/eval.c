@@ -731,18 +731,3 @@ eval_run_all(struct eval_ctx *ctx, const struct eval_plan *plan)
 		eval_run_followup(ctx, plan->followups[i].family, plan->followups[i].fn);
 	return eval_collect(ctx);
 }
-
-/* Free an evaluation (posture.h); here beside eval_collect(), which makes them. */
-void
-posture_eval_free(struct posture_eval *ev)
-{
-	size_t i;
-
-	if (ev == NULL)
-		return;
-	for (i = 0; i < ev->nfindings; i++)
-		free(ev->findings[i].message);
-	free(ev->findings);
-	free(ev->error);
-	free(ev);
-}
