@@ -58,6 +58,24 @@ struct posture_family_result {
 	char fact[64];			/* short fact for the header comment, or "" */
 };
 
+/*
+ * A record an evaluation read, in canonical form, for change tracking (eval/history.c):
+ * RRsets sorted, TXT strings joined, so the same publication always reads the same.
+ * Records are what a check saw this time; snapshots in the cache and in posture
+ * memory do not keep them.
+ */
+#define POSTURE_RECORD_VALUE_MAX 4096	/* longer canonical values are cut */
+struct posture_record {
+	char *name;			/* owned: "mx", "spf", "dmarc", "dkim:<selector>",
+					 * "mta-sts:txt", "mta-sts:policy", "tls-rpt", "bimi" */
+	enum posture_family family;
+	char *value;			/* owned, printable ASCII; "" when none is published */
+};
+
+/* DKIM selectors an evaluation checked, lower case, without duplicates. */
+#define POSTURE_MAX_SELECTORS 32
+#define POSTURE_SELECTOR_MAX 63
+
 struct posture_dns_stats {
 	unsigned queries;		/* DNS queries sent on the wire */
 	unsigned rounds;		/* longest chain of dependent lookups */
@@ -74,6 +92,12 @@ struct posture_eval {
 	size_t nfindings;
 	struct posture_dns_stats dns;
 	uint32_t ttl;			/* seconds: the shortest lifetime of its inputs */
+	/* The selectors checked (kept in snapshots: whoever holds one knows whether a
+	 * selector that just verified on a message is judged in it). */
+	char selectors[POSTURE_MAX_SELECTORS][POSTURE_SELECTOR_MAX + 1];
+	size_t nselectors;
+	struct posture_record *records;	/* owned array; none in snapshots read back */
+	size_t nrecords;
 };
 
 struct posture_options {

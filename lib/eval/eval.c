@@ -54,6 +54,8 @@ struct eval_ctx {
 
 	struct posture_finding *findings; /* owned */
 	size_t nfindings, capfindings;
+	struct posture_record *records;	/* owned: eval_note_record() */
+	size_t nrecords;
 
 	enum posture_family cur_family;	/* family of the running check */
 	enum posture_result run_result;	/* set by the running check */
@@ -108,6 +110,19 @@ findings_free_from(struct eval_ctx *ctx, size_t from)
 	ctx->nfindings = from;
 }
 
+/* Forget the records noted from index from on. */
+static void
+records_free_from(struct eval_ctx *ctx, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < ctx->nrecords; i++) {
+		free(ctx->records[i].name);
+		free(ctx->records[i].value);
+	}
+	ctx->nrecords = from;
+}
+
 /* Free a context and everything it still owns. */
 void
 eval_ctx_free(struct eval_ctx *ctx)
@@ -127,6 +142,8 @@ eval_ctx_free(struct eval_ctx *ctx)
 	free(ctx->selectors);
 	findings_free_from(ctx, 0);
 	free(ctx->findings);
+	records_free_from(ctx, 0);
+	free(ctx->records);
 	eval_fetches_free(ctx->fetches);
 	free(ctx);
 }
@@ -396,6 +413,62 @@ eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Note a record the running check read (canonical form). */
+void
+eval_note_record(struct eval_ctx *ctx, const char *name, const char *value)
+{
+	struct posture_record *r, *grown;
+	struct pt_sb sb;
+	char *n;
+	size_t i;
+
+	pt_sb_init(&sb);
+	pt_sb_append_sanitized(&sb, value, strnlen(value, POSTURE_RECORD_VALUE_MAX));
+	n = strdup(name);
+	if (n == NULL || (sb.s == NULL && sb.oom)) {
+		free(n);
+		pt_sb_free(&sb);
+		ctx->oom = true;
+		return;
+	}
+	for (i = 0; i < ctx->nrecords; i++)
+		if (strcmp(ctx->records[i].name, name) == 0) {
+			free(n);
+			free(ctx->records[i].value);
+			ctx->records[i].value = sb.s ? pt_sb_take(&sb) : strdup("");
+			ctx->records[i].family = ctx->cur_family;
+			if (ctx->records[i].value == NULL)
+				ctx->oom = true;
+			return;
+		}
+	grown = realloc(ctx->records, (ctx->nrecords + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(n);
+		pt_sb_free(&sb);
+		ctx->oom = true;
+		return;
+	}
+	ctx->records = grown;
+	r = &ctx->records[ctx->nrecords];
+	r->name = n;
+	r->family = ctx->cur_family;
+	r->value = sb.s ? pt_sb_take(&sb) : strdup("");
+	if (r->value == NULL) {
+		free(n);
+		ctx->oom = true;
+		return;
+	}
+	ctx->nrecords++;
+}
+
+/* Records noted so far. */
+const struct posture_record *
+eval_records(const struct eval_ctx *ctx, size_t *n)
+{
+	*n = ctx->nrecords;
+	return ctx->records;
+}
+
 /* Accessors for checks. */
 const char *
 eval_domain(const struct eval_ctx *ctx)
@@ -485,7 +558,7 @@ result_from_findings(const struct eval_ctx *ctx, size_t from)
 enum check_status
 eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 {
-	size_t mark = ctx->nfindings;
+	size_t mark = ctx->nfindings, rmark = ctx->nrecords;
 	enum check_status st;
 
 	ctx->cur_family = fam;
@@ -496,6 +569,7 @@ eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 	st = fn(ctx);
 	if (st == CHECK_PENDING) {
 		findings_free_from(ctx, mark);
+		records_free_from(ctx, rmark);
 		return st;
 	}
 	ctx->usable[fam] = ctx->run_usable;
@@ -636,6 +710,23 @@ answers_min_ttl(const struct eval_ctx *ctx)
 	return ttl;
 }
 
+/* Add a selector to ev's list, lower case, unless too long or there already. */
+static void
+selector_keep(struct posture_eval *ev, const char *sel)
+{
+	char low[POSTURE_SELECTOR_MAX + 1];
+	size_t i, n = strlen(sel);
+
+	if (n == 0 || n > POSTURE_SELECTOR_MAX)
+		return;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)ascii_lower((unsigned char)sel[i]);
+	for (i = 0; i < ev->nselectors; i++)
+		if (strcmp(ev->selectors[i], low) == 0)
+			return;
+	memcpy(ev->selectors[ev->nselectors++], low, n + 1);
+}
+
 /* Hand the context's findings and results over to a new evaluation. */
 static struct posture_eval *
 eval_collect(struct eval_ctx *ctx)
@@ -653,6 +744,12 @@ eval_collect(struct eval_ctx *ctx)
 	ev->nfindings = ctx->nfindings;
 	ctx->findings = NULL;
 	ctx->nfindings = ctx->capfindings = 0;
+	ev->records = ctx->records;
+	ev->nrecords = ctx->nrecords;
+	ctx->records = NULL;
+	ctx->nrecords = 0;
+	for (i = 0; i < ctx->nselectors && ev->nselectors < POSTURE_MAX_SELECTORS; i++)
+		selector_keep(ev, ctx->selectors[i]);
 	ev->dns.queries = ctx->wire_queries;
 	ev->dns.rounds = ctx->rounds;
 	ev->dns.elapsed_ms = (unsigned)(dns_now_ms() - ctx->start_ms);

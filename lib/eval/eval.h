@@ -166,6 +166,17 @@ void eval_set_result(struct eval_ctx *ctx, enum posture_result res);
 void eval_set_fact(struct eval_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
+ * Note a record the running check read, for change tracking (posture_record): name as
+ * there ("spf", "dkim:<selector>", ...), value in canonical form (RRsets sorted,
+ * strings joined; "" when the domain publishes none). Kept, like findings, only from
+ * the run that is done; a later note of the same name replaces the earlier. Values
+ * are cut at POSTURE_RECORD_VALUE_MAX and their unprintable bytes shown as '?'. A
+ * check notes nothing for a lookup that failed: a temperror is not a change.
+ */
+void eval_note_record(struct eval_ctx *ctx, const char *name, const char *value);
+/* Records noted so far (tests). */
+const struct posture_record *eval_records(const struct eval_ctx *ctx, size_t *n);
+/*
  * Whether what the family publishes can authenticate mail at all (SPF: a record that
  * evaluates without permerror; DKIM: at least one key a verifier accepts). Not set:
  * unknown (nothing judged, lookups failed). Read by the cross-family follow-up.

@@ -19,6 +19,11 @@ posture_eval_free(struct posture_eval *ev)
 	for (i = 0; i < ev->nfindings; i++)
 		free(ev->findings[i].message);
 	free(ev->findings);
+	for (i = 0; i < ev->nrecords; i++) {
+		free(ev->records[i].name);
+		free(ev->records[i].value);
+	}
+	free(ev->records);
 	free(ev->error);
 	free(ev);
 }

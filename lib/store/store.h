@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA 1			/* in every key: a new layout is a new key space */
+#define STORE_SCHEMA 2			/* in every key: a new layout is a new key space */
 #define STORE_KEY_MAX 600		/* prefix, schema, kind, domain (253), extra */
 #define STORE_VALUE_MAX (1024 * 1024)	/* larger values are neither written nor read */
 

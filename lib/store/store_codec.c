@@ -14,7 +14,7 @@
  *   posture   catalogue:u32 config:u32 stored:u64 expire:u64 domain:str8 grade:u8
  *             PF_COUNT x (result:u8 fact:str8) ttl:u32 queries:u32 rounds:u32
  *             elapsed_ms:u32 nfindings:u16 x (code:u16 severity:u8 family:u8
- *             message:str16)
+ *             message:str16) nsel:u8 x selector:str8
  *   sel       n:u8 x (name:str8 first:u64 last:u64)
  *   hist      nrec:u8 x (name:str8 family:u8 nv:u8 x (value:str16 first:u64
  *             last:u64)) nfam:u8 (= PF_COUNT) x (result:u8 at:u64)
@@ -241,6 +241,15 @@ posture_encodable(const struct posture_eval *ev)
 		    f->family != posture_code_family(f->code))
 			return false;
 	}
+	if (ev->nselectors > POSTURE_MAX_SELECTORS)
+		return false;
+	for (i = 0; i < ev->nselectors; i++) {
+		size_t n = strnlen(ev->selectors[i], POSTURE_SELECTOR_MAX + 1);
+
+		if (n == 0 || n > POSTURE_SELECTOR_MAX ||
+		    !printable((const uint8_t *)ev->selectors[i], n))
+			return false;
+	}
 	return ev->grade == 0 || (ev->grade >= 'A' && ev->grade <= 'F');
 }
 
@@ -283,6 +292,9 @@ store_encode_posture(const struct posture_eval *ev, const struct store_shape *sh
 		put_u8(&sb, f->family);
 		put_str(&sb, msg, strnlen(msg, STORE_MESSAGE_MAX), 2);
 	}
+	put_u8(&sb, (unsigned char)ev->nselectors);
+	for (i = 0; i < ev->nselectors; i++)
+		put_str(&sb, ev->selectors[i], strlen(ev->selectors[i]), 1);
 	return put_finish(&sb, out, len);
 }
 
@@ -345,8 +357,12 @@ get_posture(struct pt_buf *b, const char *want_domain, struct posture_eval *ev,
 	if (pt_buf_u32(b, &ev->ttl) < 0 || pt_buf_u32(b, &ev->dns.queries) < 0 ||
 	    pt_buf_u32(b, &ev->dns.rounds) < 0 || pt_buf_u32(b, &ev->dns.elapsed_ms) < 0)
 		return -1;
-	if (get_findings(b, ev) < 0)
+	if (get_findings(b, ev) < 0 || pt_buf_u8(b, &res) < 0 || res > POSTURE_MAX_SELECTORS)
 		return -1;
+	for (i = 0; i < res; i++)
+		if (get_str(b, 1, 1, POSTURE_SELECTOR_MAX, ev->selectors[i]) < 0)
+			return -1;
+	ev->nselectors = res;
 	return pt_buf_remaining(b) == 0 ? 0 : -1;
 }
 

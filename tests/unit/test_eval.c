@@ -252,6 +252,56 @@ test_eval_run_all_without_resolver_ends(void **state)
 	eval_ctx_free(ctx);
 }
 
+/* A check that notes a record from one answer, and another once both are there. */
+static enum check_status
+check_noting(struct eval_ctx *ctx)
+{
+	const struct dns_answer *a = eval_dns(ctx, "a.example", DNS_T_TXT);
+
+	eval_note_record(ctx, "early", "noted by a run that may still be pending");
+	if (a == NULL)
+		return CHECK_PENDING;
+	eval_note_record(ctx, "spf", "v=spf1 -all");
+	eval_note_record(ctx, "spf", "v=spf1 mx -all\x01");	/* replaces, sanitized */
+	return CHECK_DONE;
+}
+
+/* Records of a pending run are dropped; the run that is done hands them over. */
+static void
+test_eval_records_and_selectors_handed_over(void **state)
+{
+	static const struct eval_check checks[] = { { PF_SPF, check_noting } };
+	static const struct eval_plan plan = { checks, 1, NULL, 0 };
+	struct eval_ctx *ctx = eval_ctx_new("example", NULL, NULL, &limits);
+	const struct posture_record *r;
+	struct posture_eval *ev;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(eval_run_check(ctx, PF_SPF, check_noting), CHECK_PENDING);
+	r = eval_records(ctx, &n);
+	assert_int_equal(n, 0);
+	ans_txt(ctx, "a.example", "x", NULL);
+	assert_int_equal(eval_add_selector(ctx, "S1"), 0);
+	assert_int_equal(eval_add_selector(ctx, "s1"), 0);	/* the same, once */
+	assert_int_equal(eval_add_selector(ctx, "k2"), 0);
+	ev = eval_run_all(ctx, &plan);
+	assert_non_null(ev);
+	assert_int_equal(ev->nrecords, 2);
+	r = ev->records;
+	assert_string_equal(r[0].name, "early");
+	assert_string_equal(r[1].name, "spf");
+	assert_int_equal(r[1].family, PF_SPF);
+	assert_string_equal(r[1].value, "v=spf1 mx -all\\x01");
+	assert_int_equal(ev->nselectors, 2);
+	assert_string_equal(ev->selectors[0], "s1");
+	assert_string_equal(ev->selectors[1], "k2");
+	r = eval_records(ctx, &n);
+	assert_int_equal(n, 0);				/* handed over, not copied */
+	posture_eval_free(ev);
+	eval_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -263,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_eval_finding_family_is_the_running_check),
 		cmocka_unit_test(test_eval_grade_rules),
 		cmocka_unit_test(test_eval_run_all_without_resolver_ends),
+		cmocka_unit_test(test_eval_records_and_selectors_handed_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

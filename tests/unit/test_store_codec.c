@@ -60,6 +60,9 @@ sample_eval(void)
 	set_finding(&ev->findings[1], PC_DMARC_POLICY_NONE, "p=none (RFC 7489 6.3)");
 	ev->findings[1].severity = SEV_ERROR;	/* a check may raise another severity */
 	set_finding(&ev->findings[2], PC_MX_SINGLE, "m");
+	snprintf(ev->selectors[0], sizeof(ev->selectors[0]), "s1");
+	snprintf(ev->selectors[1], sizeof(ev->selectors[1]), "mail.2026");
+	ev->nselectors = 2;
 	return ev;
 }
 
@@ -137,6 +140,11 @@ test_posture_round_trip(void **state)
 		assert_int_equal(out->findings[i].severity, in->findings[i].severity);
 		assert_string_equal(out->findings[i].message, in->findings[i].message);
 	}
+	/* The selectors checked travel with the snapshot; records do not. */
+	assert_int_equal(out->nselectors, 2);
+	assert_string_equal(out->selectors[0], "s1");
+	assert_string_equal(out->selectors[1], "mail.2026");
+	assert_int_equal(out->nrecords, 0);
 	/* Any domain when the caller names none (tools, the fuzz harness). */
 	posture_eval_free(out);
 	assert_int_equal(store_decode_posture(p, len, &shape, NULL, &out, NULL, NULL),
@@ -251,12 +259,18 @@ test_posture_bad_values(void **state)
 	struct store_shape shape;
 	struct posture_eval *ev = NULL;
 	uint8_t *p, *longer;
-	size_t len, last;
+	size_t len, last, sel;
 
 	(void)state;
 	sample_bytes(&p, &len, &shape);
-	last = len - 7;		/* the last finding: code:u16 sev fam len:u16 "m" */
+	sel = len - 14;		/* nsel:u8, then "s1" and "mail.2026" as str8 */
+	last = sel - 7;		/* the last finding: code:u16 sev fam len:u16 "m" */
 	free(p);
+	assert_int_equal(decode_patched(sel, POSTURE_MAX_SELECTORS + 1), STORE_DECODE_BAD);
+	assert_int_equal(decode_patched(sel, 3), STORE_DECODE_BAD);	/* one more than there */
+	assert_int_equal(decode_patched(sel + 1, 0), STORE_DECODE_BAD);	/* empty selector */
+	assert_int_equal(decode_patched(sel + 2, 0x01), STORE_DECODE_BAD);	/* its byte */
+	assert_int_equal(decode_patched(sel + 2, 'k'), STORE_DECODE_OK);	/* control */
 	assert_int_equal(decode_patched(0, 'X'), STORE_DECODE_BAD);		/* magic */
 	assert_int_equal(decode_patched(last, 0xff), STORE_DECODE_BAD);	/* code */
 	assert_int_equal(decode_patched(last + 1, PC_COUNT), STORE_DECODE_BAD);
@@ -317,6 +331,14 @@ test_posture_encode_refuses_what_would_not_decode(void **state)
 	ev->domain[0] = '\0';
 	assert_int_equal(store_encode_posture(ev, &shape, 0, 0, &p, &len), -1);
 	strcpy(ev->domain, "example.org");
+	ev->selectors[1][0] = '\0';		/* an empty selector cannot be read back */
+	assert_int_equal(store_encode_posture(ev, &shape, 0, 0, &p, &len), -1);
+	ev->selectors[1][0] = '\x01';
+	assert_int_equal(store_encode_posture(ev, &shape, 0, 0, &p, &len), -1);
+	strcpy(ev->selectors[1], "s2");
+	ev->nselectors = POSTURE_MAX_SELECTORS + 1;
+	assert_int_equal(store_encode_posture(ev, &shape, 0, 0, &p, &len), -1);
+	ev->nselectors = 2;
 	assert_int_equal(store_encode_posture(ev, &shape, 0, 0, &p, &len), 0);	/* control */
 	free(p);
 
