@@ -27,6 +27,7 @@
 
 #include "dns/dns.h"
 #include "evalpool.h"
+#include "memory.h"
 #include "posture.h"
 #include "store/store.h"
 #include "store/store_codec.h"
@@ -417,6 +418,7 @@ test_pool_serves_stored_snapshot_without_dns(void **state)
 	struct evalpool_stats st;
 	struct posture_engine *eng = dead_engine();
 	struct evalpool *pool;
+	struct posture_memory *mem;
 	struct store *s;
 	bool fresh, error;
 	char grade;
@@ -430,7 +432,9 @@ test_pool_serves_stored_snapshot_without_dns(void **state)
 	pc.threads = 2;
 	pool = evalpool_new(eng, &pc);
 	assert_non_null(pool);
-	evalpool_set_store(pool, s, "pm", 7);
+	mem = posture_memory_new(s, "pm", 7, 0);
+	assert_non_null(mem);
+	evalpool_set_memory(pool, mem);
 	ask(pool, "good.test", &grade, &fresh, &error);
 	assert_int_equal(grade, 'A');
 	assert_false(error);
@@ -447,6 +451,7 @@ test_pool_serves_stored_snapshot_without_dns(void **state)
 	assert_int_equal(st.store_hits, 1);
 	assert_int_equal(st.evaluations, 1);
 	evalpool_free(pool);
+	posture_memory_free(mem);
 	posture_engine_free(eng);
 	store_free(s);
 }
@@ -459,6 +464,7 @@ test_pool_notes_learned_selector_in_store(void **state)
 	struct evalpool_config pc;
 	struct posture_engine *eng = dead_engine();
 	struct evalpool *pool;
+	struct posture_memory *mem;
 	struct store *s;
 	char key[STORE_KEY_MAX + 1];
 	uint8_t *val = NULL;
@@ -473,7 +479,9 @@ test_pool_notes_learned_selector_in_store(void **state)
 	pc.threads = 1;
 	pool = evalpool_new(eng, &pc);
 	assert_non_null(pool);
-	evalpool_set_store(pool, s, "pm", 7);
+	mem = posture_memory_new(s, "pm", 7, 0);
+	assert_non_null(mem);
+	evalpool_set_memory(pool, mem);
 	evalpool_learn_selector(pool, "signed.test", "Sel1");
 	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "signed.test"), 0);
 	for (i = 0; i < 100; i++) {		/* the job runs on the worker: up to 5 s */
@@ -488,6 +496,7 @@ test_pool_notes_learned_selector_in_store(void **state)
 	assert_string_equal(sels.sel[0].name, "sel1");
 	free(val);
 	evalpool_free(pool);
+	posture_memory_free(mem);
 	posture_engine_free(eng);
 	store_free(s);
 }
