@@ -41,6 +41,11 @@
  * - A fetch not made for a local reason (budget, out of memory) makes the family
  *   unknown ("not fetched"); failed A/AAAA lookups of a host make it temperror; a
  *   failed TXT lookup makes it temperror with no findings (unknown for a local error).
+ * - Change tracking: record "bimi" (the selector is always "default"), the v=BIMI1
+ *   records at default._bimi.<domain> (strings joined, several sorted, " | "); when
+ *   the domain has none and the fallback is asked, those of the Organizational
+ *   Domain, "<record> (from default._bimi.<org>)"; "" when neither has one. Nothing
+ *   when a lookup that decides failed.
  *
  * What can go wrong: every value printed is a validated name, text sanitized by the
  * parsers, the fetcher or pt_sanitize(). The DMARC discovery (~80 KB) and the
@@ -146,6 +151,13 @@ read_txt(const struct dns_answer *txt, struct bimi_txt *bt)
 		}
 		free(text);
 	}
+}
+
+/* Whether a TXT record is a BIMI record: the records noted as "bimi". */
+static bool
+bimi_keep(const char *text, size_t len)
+{
+	return bimi_txt_classify(text, len) == BIMI_TXT_CANDIDATE;
 }
 
 /* Look-alike records at a name: ignored by receivers. */
@@ -477,9 +489,11 @@ run_check(struct eval_ctx *ctx, struct bimi_run *run)
 	const struct dns_answer *own, *org = NULL;
 	enum check_status walk;
 	const struct bimi_txt *bt;
+	char from[320];
 
 	run->domain = eval_domain(ctx);
 	if (!bimi_name(run->own_name, sizeof(run->own_name), run->domain)) {
+		eval_note_record(ctx, "bimi", "");	/* no such name in the DNS */
 		eval_set_result(ctx, PR_NONE);
 		eval_set_fact(ctx, "name too long for a _bimi record");
 		return CHECK_DONE;
@@ -514,9 +528,13 @@ run_check(struct eval_ctx *ctx, struct bimi_run *run)
 			return CHECK_DONE;
 		}
 		read_txt(org, &run->org_txt);
+		snprintf(from, sizeof(from), " (from %s)", run->org_name);
+		eval_note_txt(ctx, "bimi", org, bimi_keep, from);
 		bt = &run->org_txt;
 		run->used_name = run->org_name;
 		run->record_domain = run->org;
+	} else {
+		eval_note_txt(ctx, "bimi", own, bimi_keep, NULL);
 	}
 	if (run->own.oom || run->org_txt.oom) {
 		eval_set_result(ctx, PR_UNKNOWN);

@@ -38,6 +38,10 @@
  *   "<sel> no key", "<sel> 2 keys", "<sel> unknown type", "<sel> bad key"; with several
  *   "N selectors" (", K lookups failed"; ", K not checked" beyond DKIM_MAX_SELECTORS).
  *   Selectors are validated names: safe in a header.
+ * - Change tracking: record "dkim:<selector>" (lower case) per selector looked up: its
+ *   key records (dkim_key_classify()), strings joined (eval_txt_canonical(): several
+ *   sorted, " | "); "" for NXDOMAIN, NODATA or no key record. A failed lookup, an
+ *   invalid selector or a duplicate notes nothing.
  *
  * What can go wrong: TXT bytes may be anything; the parser sanitizes what it copies,
  * and names printed are validated selectors under the normalized domain (the canonical
@@ -50,6 +54,7 @@
 
 #include "check/checks.h"
 #include "record/dkim_key.h"
+#include "util/ascii.h"
 #include "util/dnsname.h"
 #include "util/strbuf.h"
 
@@ -281,6 +286,28 @@ done:
 	return word;
 }
 
+/* Whether a TXT record is a DKIM key record: the records noted. */
+static bool
+dkim_keep(const char *text, size_t len)
+{
+	return dkim_key_classify(text, len) == DKIM_TXT_KEY;
+}
+
+/* Note a selector's key record(s) as "dkim:<selector>", the selector in lower case. */
+static void
+note_key(struct eval_ctx *ctx, const struct selector *s)
+{
+	char name[sizeof("dkim:") + DNS_NAME_MAX];
+	size_t i, n = strlen(s->name);
+
+	if (n > DNS_NAME_MAX)
+		return;		/* cannot be: a valid selector with a key name that fits */
+	memcpy(name, "dkim:", 5);
+	for (i = 0; i <= n; i++)
+		name[5 + i] = (char)ascii_lower((unsigned char)s->name[i]);
+	eval_note_txt(ctx, name, s->a, dkim_keep, NULL);
+}
+
 /* Run the DKIM key check. */
 enum check_status
 check_dkim(struct eval_ctx *ctx)
@@ -315,6 +342,7 @@ check_dkim(struct eval_ctx *ctx)
 		if (sel[i].why != NULL || sel[i].duplicate)
 			continue;
 		nvalid++;
+		note_key(ctx, &sel[i]);	/* nothing when the lookup failed */
 		if (lookup_failed(sel[i].a)) {
 			failed++;
 			local += sel[i].a->status == DNS_ERROR;

@@ -26,6 +26,10 @@
  *   except a TLD: those are not the domain owner's. TXT records not meant as DMARC
  *   (dmarc_txt_classify(): an SPF record a wildcard puts at _dmarc.<name>) are no
  *   record at all, as RFC 7489 6.6.3 discards them: no finding, the walk goes on.
+ * - Change tracking: record "dmarc", the record that applies as published (strings
+ *   joined); inherited, "<record> (from _dmarc.<name>)". With none that applies, the
+ *   v=DMARC1 records at _dmarc.<domain> (several sorted, " | "), "" when there are
+ *   none. A walk with a temperror notes nothing; failed authorizations do not matter.
  *
  * What can go wrong: lookup failures (SERVFAIL, timeout, budget, refused, malformed) on
  * names the walk or the authorizations need make the family temperror with no
@@ -332,6 +336,39 @@ report_policy(struct eval_ctx *ctx, const struct dmarc_discovery *d, const char 
 		    lv->domain);
 }
 
+/* Whether a TXT record is a DMARC record (dmarc_txt_classify): the records noted. */
+static bool
+dmarc_keep(const char *text, size_t len)
+{
+	return dmarc_txt_classify(text, len) == DMARC_TXT_RECORD;
+}
+
+/*
+ * Note the record that applies as "dmarc" (change tracking): the DMARC record(s) at
+ * its _dmarc name, with " (from _dmarc.<name>)" when inherited; without one, those
+ * at the domain's own name ("" when it has none). Only after a walk without temperror.
+ */
+static void
+note_dmarc(struct eval_ctx *ctx, const struct dmarc_discovery *d)
+{
+	const struct dmarc_level *lv;
+	const struct dns_answer *a;
+	char qname[300], from[300];
+
+	if (d->nlevels == 0)
+		return;
+	lv = &d->level[d->policy_level >= 0 ? (size_t)d->policy_level : 0];
+	if (!lv->asked) {
+		eval_note_record(ctx, "dmarc", "");	/* a name too long for DNS */
+		return;
+	}
+	snprintf(qname, sizeof(qname), "_dmarc.%s", lv->domain);
+	snprintf(from, sizeof(from), " (from _dmarc.%s)", lv->domain);
+	/* asked by the walk: the answer is known, nothing is queued */
+	if ((a = eval_dns(ctx, qname, DNS_T_TXT)) != NULL)
+		eval_note_txt(ctx, "dmarc", a, dmarc_keep, d->inherited ? from : NULL);
+}
+
 /* Run the DMARC check. */
 enum check_status
 check_dmarc(struct eval_ctx *ctx)
@@ -363,6 +400,7 @@ check_dmarc(struct eval_ctx *ctx)
 		eval_set_fact(ctx, "_dmarc lookup %s", dns_status_str(lv->status));
 		goto done;
 	}
+	note_dmarc(ctx, d);
 
 	if (d->policy_level >= 0) {
 		lv = &d->level[d->policy_level];

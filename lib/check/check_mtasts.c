@@ -47,6 +47,11 @@
  *   milter); posture-check has none and never raises it.
  * - TXT lookup failure: temperror (unknown for a local resolver error), no findings.
  *   A failed A/AAAA lookup of the policy host with a TXT record: temperror.
+ * - Change tracking: record "mta-sts:txt", the v=STSv1 TXT records (strings joined,
+ *   several sorted, " | "; "" when none; nothing when the lookup failed), and
+ *   "mta-sts:policy", the body of a policy fetched with status 200 (also one served
+ *   without a record): lines (LF or CRLF) with trailing whitespace trimmed, empty
+ *   lines dropped, joined with "; ". A fetch that failed notes no policy.
  *
  * What can go wrong: every value printed is a validated name, text sanitized by the
  * parser or the fetcher, or an MX name masked with pt_sanitize().
@@ -58,6 +63,7 @@
 
 #include "check/checks.h"
 #include "record/mtasts_parse.h"
+#include "util/buf.h"
 #include "util/strbuf.h"
 
 #define MTASTS_MAX_AGE_LOW	86400	/* seconds: one day, see above */
@@ -145,6 +151,57 @@ read_txt(const struct dns_answer *txt, struct sts_txt *st)
 		}
 		free(text);
 	}
+}
+
+/* Whether a TXT record is an STSv1 record: the records noted as "mta-sts:txt". */
+static bool
+sts_keep(const char *text, size_t len)
+{
+	return mtasts_txt_classify(text, len) == MTASTS_TXT_CANDIDATE;
+}
+
+/*
+ * Note a policy fetched with status 200 as "mta-sts:policy": its lines (LF or CRLF)
+ * with trailing whitespace trimmed, empty ones dropped, joined with "; "; a NUL byte
+ * reads "\x00". Read no further than the value eval_note_record() keeps.
+ */
+static void
+note_policy(struct eval_ctx *ctx, const struct https_result *r)
+{
+	struct pt_sb out, line;
+	struct pt_buf b;
+	size_t kept = 0, nlines = 0;
+	bool end = false;
+	uint8_t c = 0;
+
+	pt_buf_init(&b, r->body, r->body != NULL ? r->body_len : 0);
+	pt_sb_init(&out);
+	pt_sb_init(&line);
+	pt_sb_append(&out, "");
+	pt_sb_append(&line, "");
+	while (!end && out.len <= POSTURE_RECORD_VALUE_MAX) {
+		end = pt_buf_u8(&b, &c) < 0;
+		if (end || c == '\n') {
+			if (kept > 0) {
+				pt_sb_append(&out, nlines++ > 0 ? "; " : "");
+				pt_sb_appendn(&out, line.s, kept);
+			}
+			if (line.s != NULL)
+				line.s[0] = '\0';
+			line.len = kept = 0;
+			continue;
+		}
+		if (c == '\0')
+			pt_sb_append(&line, "\\x00");
+		else
+			pt_sb_appendn(&line, (const char *)&c, 1);
+		if (c != ' ' && c != '\t' && c != '\r')
+			kept = line.len;
+	}
+	if (!out.oom && !line.oom)
+		eval_note_record(ctx, "mta-sts:policy", out.s);
+	pt_sb_free(&line);
+	pt_sb_free(&out);
 }
 
 /* The TXT findings of a published record set. */
@@ -297,6 +354,7 @@ report_fetch(struct eval_ctx *ctx, const struct sts_names *nm, const struct eval
 		eval_set_fact(ctx, "no policy");
 		return;
 	}
+	note_policy(ctx, r);
 	if (!is_text_plain(r->content_type))
 		eval_finding(ctx, PC_MTASTS_CONTENT_TYPE, "policy of %s: Content-Type \"%s\", "
 		    "not text/plain: senders reject it (RFC 8461 3.2)", nm->host,
@@ -325,6 +383,8 @@ check_unpublished(struct eval_ctx *ctx, const struct sts_names *nm, const struct
 		doc = eval_fetch(ctx, &req);
 		if (doc == NULL)
 			return CHECK_PENDING;
+		if (doc->res.status == 200)
+			note_policy(ctx, &doc->res);
 		if (doc->res.status == 200 && (pol = malloc(sizeof(*pol))) != NULL) {
 			(void)mtasts_policy_parse(doc->res.body, doc->res.body_len, pol);
 			orphan = pol->version_ok;
@@ -369,6 +429,7 @@ check_mtasts(struct eval_ctx *ctx)
 		eval_set_fact(ctx, "TXT %s", dns_status_str(txt->status));
 		return CHECK_DONE;
 	}
+	eval_note_txt(ctx, "mta-sts:txt", txt, sts_keep, NULL);
 	read_txt(txt, &st);
 	if (st.oom) {
 		eval_set_result(ctx, PR_UNKNOWN);

@@ -47,17 +47,24 @@
  *   public address, some A/AAAA lookup failed and nothing certain is an error. A
  *   host whose lookups failed while another host is public is simply not judged.
  * - Fact: "2 hosts", "1 host", "null MX", "implicit", "no mail host", "NXDOMAIN".
+ * - Change tracking (eval_note_record): record "mx", the MX RRset as "PREF HOST" per
+ *   record (host lower case, no trailing dot, the null MX's root as "."), sorted by
+ *   preference then host, joined with ", "; "" for NXDOMAIN or NODATA. Nothing for a
+ *   failed MX query (nor a local error): a temperror is not a change.
  *
  * What can go wrong: names come from DNS and may hold any byte: messages print them
  * through mx_name_text(), which masks non-printables and truncates.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "check/checks.h"
 #include "net/ipaddr.h"
+#include "util/ascii.h"
+#include "util/strbuf.h"
 
 #define MX_MAX_TARGETS	32	/* distinct hosts resolved */
 #define MX_MAX_RECORDS	256	/* MX records examined (selection is quadratic) */
@@ -469,6 +476,82 @@ check_hosts(struct mx_run *run, const struct dns_answer *mx, size_t nnull,
 	return CHECK_DONE;
 }
 
+/* One MX record for the canonical form: preference and exchange. */
+struct mx_entry {
+	uint16_t pref;
+	const char *host;		/* borrowed; "" is the root (null MX) */
+};
+
+/* Compare two names as their lower-case forms would, bytewise. */
+static int
+name_cmp_lower(const char *x, const char *y)
+{
+	const unsigned char *p = (const unsigned char *)x, *q = (const unsigned char *)y;
+
+	while (*p != '\0' && ascii_lower(*p) == ascii_lower(*q)) {
+		p++;
+		q++;
+	}
+	return (int)ascii_lower(*p) - (int)ascii_lower(*q);
+}
+
+/* qsort order of MX entries: preference, then host. */
+static int
+mx_entry_cmp(const void *x, const void *y)
+{
+	const struct mx_entry *a = x, *b = y;
+
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
+	return name_cmp_lower(a->host, b->host);
+}
+
+/*
+ * Note the MX RRset (change tracking): "PREF HOST" per record, host in lower case
+ * without its trailing dot, the root as ".", sorted by preference then host, joined
+ * with ", "; "" when there is none. Only answers that are certain come here.
+ */
+static void
+note_mx(struct eval_ctx *ctx, const struct dns_answer *mx)
+{
+	struct mx_entry *e;
+	struct pt_sb sb;
+	size_t i, j, n = 0, len;
+
+	if (mx->status != DNS_OK || mx->count == 0) {
+		eval_note_record(ctx, "mx", "");
+		return;
+	}
+	e = calloc(mx->count, sizeof(*e));
+	if (e == NULL)
+		return;		/* out of memory: the record is left as it was */
+	for (i = 0; i < mx->count; i++)
+		if (mx_record_ok(mx, i)) {
+			e[n].pref = mx->rrs[i].u.mx.preference;
+			e[n++].host = mx->rrs[i].u.mx.exchange;
+		}
+	qsort(e, n, sizeof(*e), mx_entry_cmp);
+	pt_sb_init(&sb);
+	pt_sb_append(&sb, "");
+	for (i = 0; i < n; i++) {
+		len = strlen(e[i].host);
+		if (len > 0 && e[i].host[len - 1] == '.')
+			len--;
+		pt_sb_printf(&sb, "%s%u ", i > 0 ? ", " : "", (unsigned)e[i].pref);
+		if (len == 0)
+			pt_sb_append(&sb, ".");
+		for (j = 0; j < len; j++) {
+			char c = (char)ascii_lower((unsigned char)e[i].host[j]);
+
+			pt_sb_appendn(&sb, &c, 1);
+		}
+	}
+	free(e);
+	if (!sb.oom)
+		eval_note_record(ctx, "mx", sb.s);
+	pt_sb_free(&sb);
+}
+
 /* The MX family: see the header comment for the decisions. */
 enum check_status
 check_mx(struct eval_ctx *ctx)
@@ -482,6 +565,8 @@ check_mx(struct eval_ctx *ctx)
 	mx = eval_dns(ctx, domain, DNS_T_MX);
 	if (mx == NULL)
 		return CHECK_PENDING;
+	if (mx->status == DNS_OK || mx->status == DNS_NODATA || mx->status == DNS_NXDOMAIN)
+		note_mx(ctx, mx);
 	switch (mx->status) {
 	case DNS_OK:
 	case DNS_NODATA:

@@ -28,6 +28,9 @@
  * - Result: from the severities, except temperror when an include/redirect lookup
  *   failed and no error was found otherwise (the missing branch might hide one).
  * - Fact: "3 lookups, -all", "more than 10 lookups", "no record", "2 records".
+ * - Change tracking: record "spf", the domain's own v=spf1 TXT record(s), strings
+ *   joined (eval_txt_canonical(): several sorted, " | "); "" when it has none.
+ *   Included and redirected records are not noted; a failed TXT lookup notes nothing.
  *
  * What can go wrong: every name and term printed comes from DNS: they go through
  * spf_term_text() or were validated by the walk; messages are cut to stay one line.
@@ -423,12 +426,19 @@ permerror_raised(const struct eval_ctx *ctx)
 	return false;
 }
 
+/* Whether a TXT record is an SPF record (RFC 7208 4.5): the records noted. */
+static bool
+spf_keep(const char *text, size_t len)
+{
+	return spf_is_record((const uint8_t *)text, len);
+}
+
 /* Run the SPF check. */
 enum check_status
 check_spf(struct eval_ctx *ctx)
 {
 	const char *domain = eval_domain(ctx);
-	const struct dns_answer *t99;
+	const struct dns_answer *t99, *txt;
 	struct spf_run run = { ctx, NULL, -1 };
 	const struct spf_lookup *root;
 	struct spf_walk *w;
@@ -459,6 +469,9 @@ check_spf(struct eval_ctx *ctx)
 		eval_set_fact(ctx, "TXT lookup %s", dns_status_str(root->status));
 		goto done;
 	}
+	/* the domain's own v=spf1 record(s), for change tracking; not the included ones */
+	if ((txt = eval_dns(ctx, domain, DNS_T_TXT)) != NULL)
+		eval_note_txt(ctx, "spf", txt, spf_keep, NULL);
 	report_leftovers(&run, root, t99);
 	if (root->state == SPF_FETCH_NONE) {
 		FINDING(&run, SPF_NONE, "no SPF record (v=spf1 TXT) at %s%s (RFC 7208 4.5)",

@@ -16,6 +16,8 @@
  * - One record: TLSRPT_SYNTAX per problem (tlsrpt_parse.h): error when senders have no
  *   usable rua, warn for a bad URI next to a good one.
  * - TXT lookup failure: temperror (unknown for a local resolver error), no findings.
+ * - Change tracking: record "tls-rpt", the v=TLSRPTv1 TXT records (strings joined,
+ *   several sorted, " | "); "" when none; nothing when the lookup failed.
  *
  * What can go wrong: every value printed is sanitized by the parser or a validated
  * name.
@@ -76,6 +78,13 @@ read_txt(const struct dns_answer *txt, struct rpt_txt *rt)
 	}
 }
 
+/* Whether a TXT record is a TLSRPTv1 record: the records noted as "tls-rpt". */
+static bool
+rpt_keep(const char *text, size_t len)
+{
+	return tlsrpt_txt_classify(text, len) == TLSRPT_TXT_CANDIDATE;
+}
+
 /* Whether a _mta-sts answer holds a v=STSv1 record. */
 static bool
 mtasts_published(const struct dns_answer *sts)
@@ -116,6 +125,7 @@ check_tlsrpt(struct eval_ctx *ctx)
 		eval_set_fact(ctx, "TXT %s", dns_status_str(txt->status));
 		return CHECK_DONE;
 	}
+	eval_note_txt(ctx, "tls-rpt", txt, rpt_keep, NULL);
 	read_txt(txt, &rt);
 	if (rt.oom) {
 		eval_set_result(ctx, PR_UNKNOWN);

@@ -828,3 +828,121 @@ eval_run_all(struct eval_ctx *ctx, const struct eval_plan *plan)
 		eval_run_followup(ctx, plan->followups[i].family, plan->followups[i].fn);
 	return eval_collect(ctx);
 }
+
+/* Whether an answer is certain: records, or a certain "none" (not a failed lookup). */
+static bool
+answer_certain(const struct dns_answer *a)
+{
+	return a->status == DNS_OK || a->status == DNS_NODATA || a->status == DNS_NXDOMAIN;
+}
+
+/* qsort order of joined TXT records: bytewise. */
+static int
+txt_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/*
+ * One TXT record's strings joined (RFC 7208 3.3) into *out, a NUL byte as "\x00";
+ * *out NULL when keep() refuses the record. 0, or -1 out of memory.
+ */
+static int
+txt_joined(const struct dns_rr *rr, eval_txt_keep_fn keep, char **out)
+{
+	struct pt_sb sb;
+	size_t n, i, from = 0;
+	char *text;
+
+	*out = NULL;
+	text = dns_txt_join(rr, &n);
+	if (text == NULL)
+		return -1;
+	if (keep != NULL && !keep(text, n)) {
+		free(text);
+		return 0;
+	}
+	if (memchr(text, '\0', n) == NULL) {
+		*out = text;
+		return 0;
+	}
+	pt_sb_init(&sb);
+	for (i = 0; i <= n; i++)
+		if (i == n || text[i] == '\0') {
+			pt_sb_appendn(&sb, text + from, i - from);
+			if (i < n)
+				pt_sb_append(&sb, "\\x00");
+			from = i + 1;
+		}
+	free(text);
+	*out = pt_sb_take(&sb);
+	return *out == NULL ? -1 : 0;
+}
+
+/* The canonical form of the TXT records of an answer that keep() accepts. */
+char *
+eval_txt_canonical(const struct dns_answer *a, eval_txt_keep_fn keep)
+{
+	struct pt_sb sb;
+	char **texts;
+	size_t i, n = 0;
+	bool oom = false;
+
+	if (!answer_certain(a))
+		return NULL;
+	if (a->status != DNS_OK || a->count == 0)
+		return strdup("");
+	texts = calloc(a->count, sizeof(*texts));
+	if (texts == NULL)
+		return NULL;
+	for (i = 0; i < a->count && !oom; i++) {
+		if (a->rrs[i].type != DNS_T_TXT)
+			continue;
+		if (txt_joined(&a->rrs[i], keep, &texts[n]) < 0)
+			oom = true;
+		else if (texts[n] != NULL)
+			n++;
+	}
+	qsort(texts, n, sizeof(*texts), txt_cmp);
+	pt_sb_init(&sb);
+	pt_sb_append(&sb, "");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			pt_sb_append(&sb, " | ");
+		pt_sb_append(&sb, texts[i]);
+		free(texts[i]);
+	}
+	free(texts);
+	if (oom) {
+		pt_sb_free(&sb);
+		return NULL;
+	}
+	return pt_sb_take(&sb);
+}
+
+/* Note a TXT answer in canonical form under name, suffix after a value that is not "". */
+void
+eval_note_txt(struct eval_ctx *ctx, const char *name, const struct dns_answer *a,
+	      eval_txt_keep_fn keep, const char *suffix)
+{
+	char *value, *full;
+
+	if (!answer_certain(a))
+		return;		/* a temperror is not a change */
+	value = eval_txt_canonical(a, keep);
+	if (value == NULL) {
+		ctx->oom = true;
+		return;
+	}
+	if (suffix != NULL && value[0] != '\0') {
+		full = pt_strdup_printf("%s%s", value, suffix);
+		free(value);
+		if (full == NULL) {
+			ctx->oom = true;
+			return;
+		}
+		value = full;
+	}
+	eval_note_record(ctx, name, value);
+	free(value);
+}

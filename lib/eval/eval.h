@@ -206,4 +206,19 @@ bool eval_has_finding(const struct eval_ctx *ctx, enum posture_code code);
 /* The result of a family once its check is done; PR_NOT_CHECKED before. */
 enum posture_result eval_family_result(const struct eval_ctx *ctx, enum posture_family fam);
 
+/*
+ * Records in canonical form (eval_note_record) from a TXT answer. keep() says which
+ * TXT records count (the family's own, e.g. those beginning with v=spf1); NULL: all.
+ * eval_txt_canonical(): each record kept, its strings joined without separator (RFC
+ * 7208 3.3), a NUL byte written "\x00"; the records sorted bytewise and joined with
+ * " | "; "" for NXDOMAIN, NODATA or no record kept. NULL when the lookup failed
+ * (neither DNS_OK, NODATA nor NXDOMAIN) or out of memory; the caller frees it.
+ * eval_note_txt() notes that value under name, with suffix (may be NULL) appended to
+ * a value that is not ""; nothing when the lookup failed: a temperror is not a change.
+ */
+typedef bool (*eval_txt_keep_fn)(const char *text, size_t len);
+char *eval_txt_canonical(const struct dns_answer *a, eval_txt_keep_fn keep);
+void eval_note_txt(struct eval_ctx *ctx, const char *name, const struct dns_answer *a,
+		   eval_txt_keep_fn keep, const char *suffix);
+
 #endif

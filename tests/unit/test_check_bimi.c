@@ -24,6 +24,7 @@
 #include "record/bimi_evidence.h"
 #include "check/checks.h"
 #include "mark_certs.h"
+#include "noted.h"
 
 #define DOM	"example.com"
 #define REC	"default._bimi.example.com"
@@ -558,6 +559,100 @@ test_subdomain_without_any_record_names_both(void **state)
 	eval_ctx_free(ctx);
 }
 
+/* ---- change tracking ---- */
+
+/* A context for domain after setup, run to done. */
+static struct eval_ctx *
+done_ctx(const char *domain, void (*scenario)(struct eval_ctx *))
+{
+	struct eval_limits lim = { 100, 5000 };
+	struct eval_ctx *ctx = eval_ctx_new(domain, NULL, NULL, &lim);
+
+	assert_non_null(ctx);
+	scenario(ctx);
+	run_to_done(ctx);
+	return ctx;
+}
+
+/* mail.example.com without a record of its own, the organizational one WITH_EV. */
+static void
+s_fallback(struct eval_ctx *c)
+{
+	ans_status(c, "default._bimi.mail." DOM, DNS_T_TXT, DNS_NXDOMAIN);
+	published(c, WITH_EV);
+	served(c, EV_URL, 200, vmc_good);
+}
+
+/* The record that applies is noted, the fallback saying from where; none is "". */
+static void
+test_record_noted(void **state)
+{
+	struct eval_ctx *ctx;
+
+	(void)state;
+	ctx = done_ctx(DOM, s_self_asserted);
+	assert_int_equal(noted_count(ctx), 1);
+	assert_string_equal(noted(ctx, "bimi"), NO_EV);
+	assert_int_equal(eval_records(ctx, &(size_t){ 0 })[0].family, PF_BIMI);
+	eval_ctx_free(ctx);
+
+	ctx = done_ctx(DOM, s_multiple);
+	assert_string_equal(noted(ctx, "bimi"),
+	    "v=BIMI1; l=https://bimi.example.com/2.svg | " NO_EV);
+	eval_ctx_free(ctx);
+
+	ctx = done_ctx("mail." DOM, s_fallback);
+	assert_string_equal(noted(ctx, "bimi"), WITH_EV " (from default._bimi.example.com)");
+	eval_ctx_free(ctx);
+
+	ctx = done_ctx(DOM, s_none);
+	assert_string_equal(noted(ctx, "bimi"), "");
+	eval_ctx_free(ctx);
+	ctx = done_ctx(DOM, s_lookalike);
+	assert_string_equal(noted(ctx, "bimi"), "");
+	eval_ctx_free(ctx);
+	ctx = done_ctx("mail." DOM, enforced);
+	assert_string_equal(noted(ctx, "bimi"), "");
+	eval_ctx_free(ctx);
+}
+
+/* The domain's own record lookup fails. */
+static struct eval_ctx *
+own_fails(enum dns_status st)
+{
+	struct eval_limits lim = { 100, 5000 };
+	struct eval_ctx *ctx = eval_ctx_new(DOM, NULL, NULL, &lim);
+
+	ans_status(ctx, REC, DNS_T_TXT, st);
+	enforced(ctx);
+	ans_status(ctx, "_dmarc.com", DNS_T_TXT, DNS_NXDOMAIN);
+	return ctx;
+}
+
+/* A subdomain without a record: the organizational record's lookup fails. */
+static struct eval_ctx *
+fallback_fails(enum dns_status st)
+{
+	struct eval_limits lim = { 100, 5000 };
+	struct eval_ctx *ctx = eval_ctx_new("mail." DOM, NULL, NULL, &lim);
+
+	ans_status(ctx, "default._bimi.mail." DOM, DNS_T_TXT, DNS_NXDOMAIN);
+	ans_status(ctx, REC, DNS_T_TXT, st);
+	ans_status(ctx, "_dmarc.mail." DOM, DNS_T_TXT, DNS_NXDOMAIN);
+	enforced(ctx);
+	ans_status(ctx, "_dmarc.com", DNS_T_TXT, DNS_NXDOMAIN);
+	return ctx;
+}
+
+/* A failed lookup of the record that applies notes nothing. */
+static void
+test_failed_lookup_notes_nothing(void **state)
+{
+	(void)state;
+	assert_failure_notes(own_fails, PF_BIMI, check_bimi, "bimi", NULL);
+	assert_failure_notes(fallback_fails, PF_BIMI, check_bimi, "bimi", NULL);
+}
+
 int
 main(void)
 {
@@ -567,6 +662,8 @@ main(void)
 		cmocka_unit_test(test_subdomain_falls_back_to_organizational_record),
 		cmocka_unit_test(test_subdomain_own_record_wins),
 		cmocka_unit_test(test_subdomain_without_any_record_names_both),
+		cmocka_unit_test(test_record_noted),
+		cmocka_unit_test(test_failed_lookup_notes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,6 +27,7 @@
 
 #include "answers.h"
 #include "check/checks.h"
+#include "noted.h"
 
 #define END PC_COUNT
 
@@ -678,6 +679,55 @@ test_too_long_key_name_is_not_asked(void **state)
 	eval_ctx_free(ctx);
 }
 
+/* ---- change tracking ---- */
+
+#define ED_KEY "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+
+/* Each selector's key records are noted as dkim:<selector>, lower case, sorted. */
+static void
+test_keys_noted(void **state)
+{
+	static const char *const sel[] = { "S1", "s2", "s3", "s4", "bad sel", "s1", NULL };
+	struct eval_ctx *ctx = new_ctx(sel, 100);
+
+	(void)state;
+	ans_txt_split(ctx, "s1._domainkey.example.com", "v=DKIM1; k=ed25519; ",
+	    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", NULL);
+	ans_txt(ctx, "s2._domainkey.example.com", "v=DKIM1; p=zzzz", "site-verification=1",
+	    "v=DKIM1; p=aaaa", NULL);
+	ans_txt(ctx, "s3._domainkey.example.com", "site-verification=1", NULL);
+	ans_status(ctx, "s4._domainkey.example.com", DNS_T_TXT, DNS_NXDOMAIN);
+	assert_int_equal(eval_run_check(ctx, PF_DKIM, check_dkim), CHECK_DONE);
+	assert_int_equal(noted_count(ctx), 4);	/* not the invalid one, nor the duplicate */
+	assert_string_equal(noted(ctx, "dkim:s1"), ED_KEY);
+	assert_string_equal(noted(ctx, "dkim:s2"), "v=DKIM1; p=aaaa | v=DKIM1; p=zzzz");
+	assert_string_equal(noted(ctx, "dkim:s3"), "");
+	assert_string_equal(noted(ctx, "dkim:s4"), "");
+	assert_int_equal(eval_records(ctx, &(size_t){ 0 })[0].family, PF_DKIM);
+	eval_ctx_free(ctx);
+}
+
+/* s1's lookup fails, s2 has a key. */
+static struct eval_ctx *
+s1_fails(enum dns_status st)
+{
+	static const char *const sel[] = { "s1", "s2", NULL };
+	struct eval_ctx *ctx = new_ctx(sel, 100);
+
+	ans_status(ctx, "s1._domainkey.example.com", DNS_T_TXT, st);
+	ans_txt(ctx, "s2._domainkey.example.com", ED_KEY, NULL);
+	return ctx;
+}
+
+/* A failed lookup notes nothing for its selector; the others are noted. */
+static void
+test_failed_key_lookup_notes_nothing(void **state)
+{
+	(void)state;
+	assert_failure_notes(s1_fails, PF_DKIM, check_dkim, "dkim:s1", NULL);
+	assert_failure_notes(s1_fails, PF_DKIM, check_dkim, "dkim:s2", ED_KEY);
+}
+
 int
 main(void)
 {
@@ -690,6 +740,8 @@ main(void)
 		cmocka_unit_test(test_messages_name_value_and_section),
 		cmocka_unit_test(test_cname_target_is_named_when_the_key_is_missing),
 		cmocka_unit_test(test_too_long_key_name_is_not_asked),
+		cmocka_unit_test(test_keys_noted),
+		cmocka_unit_test(test_failed_key_lookup_notes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);

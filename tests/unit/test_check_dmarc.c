@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "answers.h"
+#include "noted.h"
 #include "check/checks.h"
 
 #define END PC_COUNT
@@ -735,6 +736,92 @@ teardown_psl(void **state)
 	return 0;
 }
 
+/* ---- change tracking ---- */
+
+/* The record that applies is noted as published; inherited, saying from where. */
+static void
+test_record_noted(void **state)
+{
+	struct eval_ctx *ctx;
+
+	(void)state;
+	ctx = new_ctx("example.com", false, 100);
+	nx_walk(ctx, "example.com");
+	s_split(ctx);
+	assert_int_equal(eval_run_check(ctx, PF_DMARC, check_dmarc), CHECK_DONE);
+	assert_int_equal(noted_count(ctx), 1);
+	assert_string_equal(noted(ctx, "dmarc"),
+	    "v=DMARC1; p=reject; rua=mailto:dmarc@example.com");
+	assert_int_equal(eval_records(ctx, &(size_t){ 0 })[0].family, PF_DMARC);
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx("mail.example.com", false, 100);
+	nx_walk(ctx, "mail.example.com");
+	ans_txt(ctx, "_dmarc.mail.example.com", "v=spf1 -all", NULL);	/* not DMARC */
+	rec(ctx, "example.com", "v=DMARC1; p=quarantine");
+	assert_int_equal(eval_run_check(ctx, PF_DMARC, check_dmarc), CHECK_DONE);
+	assert_string_equal(noted(ctx, "dmarc"),
+	    "v=DMARC1; p=quarantine (from _dmarc.example.com)");
+	eval_ctx_free(ctx);
+
+	/* two records at the domain, none that applies: both, sorted */
+	ctx = new_ctx("example.com", false, 100);
+	nx_walk(ctx, "example.com");
+	ans_txt(ctx, "_dmarc.example.com", "v=DMARC1; p=reject", "hello=world",
+	    "v=DMARC1; p=none", NULL);
+	assert_int_equal(eval_run_check(ctx, PF_DMARC, check_dmarc), CHECK_DONE);
+	assert_true(eval_has_finding(ctx, PC_DMARC_MULTIPLE));
+	assert_string_equal(noted(ctx, "dmarc"), "v=DMARC1; p=none | v=DMARC1; p=reject");
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx("example.com", false, 100);
+	nx_walk(ctx, "example.com");
+	s_other_txt(ctx);
+	assert_int_equal(eval_run_check(ctx, PF_DMARC, check_dmarc), CHECK_DONE);
+	assert_string_equal(noted(ctx, "dmarc"), "");
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx("mail.example.com", false, 100);
+	nx_walk(ctx, "mail.example.com");
+	assert_int_equal(eval_run_check(ctx, PF_DMARC, check_dmarc), CHECK_DONE);
+	assert_string_equal(noted(ctx, "dmarc"), "");
+	eval_ctx_free(ctx);
+}
+
+/* The walk's lookup of the Organizational Domain fails. */
+static struct eval_ctx *
+org_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx("mail.example.com", false, 100);
+
+	nx_walk(ctx, "mail.example.com");
+	rec(ctx, "mail.example.com", "v=DMARC1; p=reject");
+	ans_status(ctx, "_dmarc.example.com", DNS_T_TXT, st);
+	return ctx;
+}
+
+/* An authorization lookup fails. */
+static struct eval_ctx *
+authorization_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx("example.com", false, 100);
+
+	nx_walk(ctx, "example.com");
+	s_external(ctx);
+	ans_status(ctx, "example.com._report._dmarc.reports.example.net", DNS_T_TXT, st);
+	return ctx;
+}
+
+/* A walk with a failed lookup notes nothing; a failed authorization does not matter. */
+static void
+test_temperror_notes_nothing(void **state)
+{
+	(void)state;
+	assert_failure_notes(org_fails, PF_DMARC, check_dmarc, "dmarc", NULL);
+	assert_failure_notes(authorization_fails, PF_DMARC, check_dmarc, "dmarc",
+	    "v=DMARC1; p=none; rua=mailto:d@reports.example.net");
+}
+
 int
 main(void)
 {
@@ -750,6 +837,8 @@ main(void)
 		cmocka_unit_test(test_severities),
 		cmocka_unit_test(test_hostile_record_is_sanitized),
 		cmocka_unit_test(test_fact_names_the_policy),
+		cmocka_unit_test(test_record_noted),
+		cmocka_unit_test(test_temperror_notes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup_psl, teardown_psl);

@@ -23,6 +23,7 @@
 #include "answers.h"
 #include "cache/cache.h"
 #include "check/checks.h"
+#include "noted.h"
 
 #define DOM "example.com"
 #define TXTNAME "_mta-sts.example.com"
@@ -643,6 +644,136 @@ test_cached_policy_is_served_under_the_same_id(void **state)
 	cache_free(cache);
 }
 
+/* ---- change tracking ---- */
+
+/* A context after setup, with fn run to done. */
+static struct eval_ctx *
+done_ctx(void (*setup)(struct eval_ctx *), enum posture_family fam, check_fn fn)
+{
+	struct eval_ctx *ctx = new_ctx();
+
+	setup(ctx);
+	assert_int_equal(eval_run_check(ctx, fam, fn), CHECK_DONE);
+	return ctx;
+}
+
+/* Two records, other TXT beside them, a policy with LF, CRLF, blanks and empty lines. */
+static void
+s_noted(struct eval_ctx *c)
+{
+	ans_txt(c, TXTNAME, "v=STSv1; id=2;", "unrelated", "v=STSv1; id=1", NULL);
+	mx_two(c);
+	host_up(c);
+	served(c, 200, "text/plain", "version: STSv1\r\nmode: enforce  \n\n \r\n"
+	    "mx: mx1.example.com\t\r\n\r\n  mx: *.backup.example.com\nmax_age: 604800");
+}
+
+/* The TXT records and the policy fetched with 200 are noted; a failed fetch is not. */
+static void
+test_mtasts_records_noted(void **state)
+{
+	struct eval_ctx *ctx;
+
+	(void)state;
+	ctx = done_ctx(s_noted, PF_MTASTS, check_mtasts);
+	assert_true(eval_has_finding(ctx, PC_MTASTS_MULTIPLE));
+	assert_int_equal(noted_count(ctx), 2);
+	assert_string_equal(noted(ctx, "mta-sts:txt"), "v=STSv1; id=1 | v=STSv1; id=2;");
+	assert_string_equal(noted(ctx, "mta-sts:policy"), "version: STSv1; mode: enforce; "
+	    "mx: mx1.example.com;   mx: *.backup.example.com; max_age: 604800");
+	assert_int_equal(eval_records(ctx, &(size_t){ 0 })[1].family, PF_MTASTS);
+	eval_ctx_free(ctx);
+
+	/* a policy served without a record */
+	ctx = done_ctx(s_orphan, PF_MTASTS, check_mtasts);
+	assert_string_equal(noted(ctx, "mta-sts:txt"), "");
+	assert_string_equal(noted(ctx, "mta-sts:policy"), "version: STSv1; mode: enforce; "
+	    "mx: mx1.example.com; mx: *.backup.example.com; max_age: 604800");
+	eval_ctx_free(ctx);
+
+	ctx = done_ctx(s_none, PF_MTASTS, check_mtasts);
+	assert_string_equal(noted(ctx, "mta-sts:txt"), "");
+	assert_null(noted(ctx, "mta-sts:policy"));
+	eval_ctx_free(ctx);
+
+	/* fetches that failed (status, TLS, no address) note no policy */
+	ctx = done_ctx(s_404, PF_MTASTS, check_mtasts);
+	assert_string_equal(noted(ctx, "mta-sts:txt"), "v=STSv1; id=1");
+	assert_null(noted(ctx, "mta-sts:policy"));
+	eval_ctx_free(ctx);
+	ctx = done_ctx(s_tls_error, PF_MTASTS, check_mtasts);
+	assert_null(noted(ctx, "mta-sts:policy"));
+	eval_ctx_free(ctx);
+	ctx = done_ctx(s_no_host, PF_MTASTS, check_mtasts);
+	assert_int_equal(noted_count(ctx), 1);
+	eval_ctx_free(ctx);
+}
+
+/* The _mta-sts TXT lookup fails, a policy would be served. */
+static struct eval_ctx *
+sts_txt_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx();
+
+	ans_status(ctx, TXTNAME, DNS_T_TXT, st);
+	mx_two(ctx);
+	host_up(ctx);
+	served(ctx, 200, "text/plain", GOOD_POLICY);
+	return ctx;
+}
+
+/* The _smtp._tls TXT lookup fails. */
+static struct eval_ctx *
+rpt_txt_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx();
+
+	ans_status(ctx, RPTNAME, DNS_T_TXT, st);
+	ans_txt(ctx, TXTNAME, "v=STSv1; id=1", NULL);
+	return ctx;
+}
+
+/* A failed TXT lookup notes nothing (nor a policy) in either family. */
+static void
+test_failed_txt_notes_nothing(void **state)
+{
+	(void)state;
+	assert_failure_notes(sts_txt_fails, PF_MTASTS, check_mtasts, "mta-sts:txt", NULL);
+	assert_failure_notes(sts_txt_fails, PF_MTASTS, check_mtasts, "mta-sts:policy",
+	    NULL);
+	assert_failure_notes(rpt_txt_fails, PF_TLSRPT, check_tlsrpt, "tls-rpt", NULL);
+}
+
+/* TLS-RPT: the v=TLSRPTv1 records, strings joined, sorted; none is "". */
+static void
+test_tlsrpt_record_noted(void **state)
+{
+	struct eval_ctx *ctx;
+
+	(void)state;
+	ctx = done_ctx(r_split_strings, PF_TLSRPT, check_tlsrpt);
+	assert_int_equal(noted_count(ctx), 1);
+	assert_string_equal(noted(ctx, "tls-rpt"), "v=TLSRPTv1; rua=mailto:tls@example.com");
+	assert_int_equal(eval_records(ctx, &(size_t){ 0 })[0].family, PF_TLSRPT);
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx();
+	ans_txt(ctx, RPTNAME, "v=TLSRPTv1; rua=mailto:b@example.com", "v=tlsrptv1; x",
+	    "v=TLSRPTv1; rua=mailto:a@example.com", NULL);
+	ans_status(ctx, TXTNAME, DNS_T_TXT, DNS_NXDOMAIN);
+	assert_int_equal(eval_run_check(ctx, PF_TLSRPT, check_tlsrpt), CHECK_DONE);
+	assert_string_equal(noted(ctx, "tls-rpt"), "v=TLSRPTv1; rua=mailto:a@example.com | "
+	    "v=TLSRPTv1; rua=mailto:b@example.com");
+	eval_ctx_free(ctx);
+
+	ctx = done_ctx(r_none, PF_TLSRPT, check_tlsrpt);
+	assert_string_equal(noted(ctx, "tls-rpt"), "");
+	eval_ctx_free(ctx);
+	ctx = done_ctx(r_lookalike, PF_TLSRPT, check_tlsrpt);
+	assert_string_equal(noted(ctx, "tls-rpt"), "");
+	eval_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -653,6 +784,9 @@ main(void)
 		cmocka_unit_test(test_nothing_fetched_without_record_or_host),
 		cmocka_unit_test(test_id_unchanged_needs_a_changed_body_under_the_same_id),
 		cmocka_unit_test(test_cached_policy_is_served_under_the_same_id),
+		cmocka_unit_test(test_mtasts_records_noted),
+		cmocka_unit_test(test_failed_txt_notes_nothing),
+		cmocka_unit_test(test_tlsrpt_record_noted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 
 #include "answers.h"
 #include "check/checks.h"
+#include "noted.h"
 
 #define DOM "example.com"
 #define END PC_COUNT		/* ends a code list */
@@ -514,6 +515,66 @@ test_targets_are_bounded(void **state)
 	eval_ctx_free(ctx);
 }
 
+/* The MX RRset is noted sorted by preference then host, lower case; none is "". */
+static void
+test_mx_record_noted(void **state)
+{
+	struct eval_ctx *ctx = new_ctx(100);
+
+	(void)state;
+	ans_mx(ctx, DOM, "20 MX2.Example.COM", "10 mx1.example.com.", "10 b.example.com",
+	    "5 Z.example.com", NULL);
+	assert_int_equal(eval_run_check(ctx, PF_MX, check_mx), CHECK_PENDING);
+	assert_int_equal(noted_count(ctx), 0);		/* a pending run keeps nothing */
+	host(ctx, "mx1.example.com", "11.0.0.1", NULL);
+	host(ctx, "mx2.example.com", "11.0.0.2", NULL);
+	host(ctx, "b.example.com", "11.0.0.3", NULL);
+	host(ctx, "z.example.com", "11.0.0.4", NULL);
+	assert_int_equal(eval_run_check(ctx, PF_MX, check_mx), CHECK_DONE);
+	assert_int_equal(noted_count(ctx), 1);
+	assert_string_equal(noted(ctx, "mx"), "5 z.example.com, 10 b.example.com, "
+	    "10 mx1.example.com, 20 mx2.example.com");
+	assert_int_equal(eval_records(ctx, &(size_t){ 0 })[0].family, PF_MX);
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx(100);
+	ans_mx(ctx, DOM, "0 .", NULL);
+	assert_int_equal(eval_run_check(ctx, PF_MX, check_mx), CHECK_DONE);
+	assert_string_equal(noted(ctx, "mx"), "0 .");
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx(100);
+	ans_status(ctx, DOM, DNS_T_MX, DNS_NXDOMAIN);
+	assert_int_equal(eval_run_check(ctx, PF_MX, check_mx), CHECK_DONE);
+	assert_string_equal(noted(ctx, "mx"), "");
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx(100);
+	ans_status(ctx, DOM, DNS_T_MX, DNS_NODATA);
+	host(ctx, DOM, "11.0.0.1", NULL);
+	assert_int_equal(eval_run_check(ctx, PF_MX, check_mx), CHECK_DONE);
+	assert_string_equal(noted(ctx, "mx"), "");
+	eval_ctx_free(ctx);
+}
+
+/* The MX query fails. */
+static struct eval_ctx *
+mx_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx(100);
+
+	ans_status(ctx, DOM, DNS_T_MX, st);
+	return ctx;
+}
+
+/* A failed MX query notes nothing: a temperror is not a change. */
+static void
+test_mx_failure_notes_nothing(void **state)
+{
+	(void)state;
+	assert_failure_notes(mx_fails, PF_MX, check_mx, "mx", NULL);
+}
+
 int
 main(void)
 {
@@ -526,6 +587,8 @@ main(void)
 		cmocka_unit_test(test_implicit_waits_for_a_and_aaaa),
 		cmocka_unit_test(test_one_round_outcomes_ask_nothing_more),
 		cmocka_unit_test(test_targets_are_bounded),
+		cmocka_unit_test(test_mx_record_noted),
+		cmocka_unit_test(test_mx_failure_notes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

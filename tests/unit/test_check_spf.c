@@ -22,6 +22,7 @@
 
 #include "answers.h"
 #include "check/checks.h"
+#include "noted.h"
 #include "../spf_suite/spf_zone.h"
 
 #define DOM "example.com"
@@ -518,6 +519,80 @@ test_hostile_records(void **state)
 	}
 }
 
+/* The domain's own v=spf1 records are noted, strings joined, sorted; none is "". */
+static void
+test_spf_record_noted(void **state)
+{
+	struct eval_ctx *ctx = new_ctx(0);
+
+	(void)state;
+	ans_txt_split(ctx, DOM, "v=spf1 ip4:192.0.2.1", "  include:b.example.net -all", NULL);
+	ans_txt(ctx, "b.example.net", "v=spf1 ip4:198.51.100.0/24 -all", NULL);
+	ans_status(ctx, DOM, DNS_T_SPF, DNS_NODATA);
+	assert_int_equal(eval_run_check(ctx, PF_SPF, check_spf), CHECK_DONE);
+	assert_int_equal(noted_count(ctx), 1);		/* not the included record */
+	assert_string_equal(noted(ctx, "spf"),
+	    "v=spf1 ip4:192.0.2.1  include:b.example.net -all");
+	eval_ctx_free(ctx);
+
+	/* two records (SPF_MULTIPLE), other TXT records left out */
+	ctx = new_ctx(0);
+	ans_txt(ctx, DOM, "v=spf1 mx -all", "google-site-verification=x", "v=spf1 a ~all",
+	    "spf2.0/pra -all", NULL);
+	ans_status(ctx, DOM, DNS_T_SPF, DNS_NODATA);
+	assert_int_equal(eval_run_check(ctx, PF_SPF, check_spf), CHECK_DONE);
+	assert_true(eval_has_finding(ctx, PC_SPF_MULTIPLE));
+	assert_string_equal(noted(ctx, "spf"), "v=spf1 a ~all | v=spf1 mx -all");
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx(0);
+	ans_txt(ctx, DOM, "google-site-verification=x", NULL);
+	ans_status(ctx, DOM, DNS_T_SPF, DNS_NODATA);
+	assert_int_equal(eval_run_check(ctx, PF_SPF, check_spf), CHECK_DONE);
+	assert_string_equal(noted(ctx, "spf"), "");
+	eval_ctx_free(ctx);
+
+	ctx = new_ctx(0);
+	ans_status(ctx, DOM, DNS_T_TXT, DNS_NXDOMAIN);
+	ans_status(ctx, DOM, DNS_T_SPF, DNS_NXDOMAIN);
+	assert_int_equal(eval_run_check(ctx, PF_SPF, check_spf), CHECK_DONE);
+	assert_string_equal(noted(ctx, "spf"), "");
+	eval_ctx_free(ctx);
+}
+
+/* The domain's TXT lookup fails. */
+static struct eval_ctx *
+txt_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx(0);
+
+	ans_status(ctx, DOM, DNS_T_TXT, st);
+	ans_status(ctx, DOM, DNS_T_SPF, DNS_NODATA);
+	return ctx;
+}
+
+/* An include's TXT lookup fails. */
+static struct eval_ctx *
+include_fails(enum dns_status st)
+{
+	struct eval_ctx *ctx = new_ctx(0);
+
+	ans_txt(ctx, DOM, "v=spf1 include:slow.example.net -all", NULL);
+	ans_status(ctx, DOM, DNS_T_SPF, DNS_NODATA);
+	ans_status(ctx, "slow.example.net", DNS_T_TXT, st);
+	return ctx;
+}
+
+/* A failed TXT lookup at the domain notes nothing; one at an include changes nothing. */
+static void
+test_spf_failure_notes_nothing(void **state)
+{
+	(void)state;
+	assert_failure_notes(txt_fails, PF_SPF, check_spf, "spf", NULL);
+	assert_failure_notes(include_fails, PF_SPF, check_spf, "spf",
+	    "v=spf1 include:slow.example.net -all");
+}
+
 int
 main(void)
 {
@@ -532,6 +607,8 @@ main(void)
 		cmocka_unit_test(test_seeded_answers),
 		cmocka_unit_test(test_top_lookup_failures),
 		cmocka_unit_test(test_hostile_records),
+		cmocka_unit_test(test_spf_record_noted),
+		cmocka_unit_test(test_spf_failure_notes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
