@@ -28,17 +28,18 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "cache/cache.h"
 #include "evalpool.h"
-#include "store/store.h"
+#include "memory.h"
 #include "store/store_codec.h"
 #include "util/strbuf.h"
 
 #define QUEUE_MAX 10000		/* jobs waiting; beyond, requests read temperror */
 #define MAX_SELECTORS 16
-#define PREFIX_MAX 63			/* RedisPrefix and the like */
-/* Learned selectors stay in posture memory this long after they were last noted. */
-#define SELECTOR_KEEP_S (90u * 86400u)
+#define TOKEN_MAX 120		/* "<host>:<pid>:<pool>", a fleet lock's holder */
+#define FLEET_POLL_MS 50		/* how often a host waiting for another polls memory */
 
 struct eval_ticket {
 	struct evalpool *pool;
@@ -52,6 +53,7 @@ struct eval_ticket {
 	bool fresh, cached;
 	bool background;		/* a refresh: nobody waits for the result */
 	bool learn;			/* a job noting selectors[0] in posture memory */
+	bool recheck;			/* a job re-evaluating with selectors that just verified */
 	bool stored;			/* guarded: served from posture memory */
 	pthread_cond_t cond;
 	unsigned refs;			/* guarded by pool->lock */
@@ -69,16 +71,9 @@ struct evalpool {
 	pthread_t *threads;
 	unsigned nthreads;
 	struct evalpool_stats stats;	/* guarded by lock */
-	struct store *store;		/* guarded; borrowed, NULL: no posture memory */
-	char prefix[PREFIX_MAX + 1];	/* guarded */
-	struct store_shape shape;	/* guarded */
-};
-
-/* What a job needs of posture memory, copied under the lock at its start. */
-struct memory {
-	struct store *store;		/* borrowed; NULL: none */
-	char prefix[PREFIX_MAX + 1];
-	struct store_shape shape;
+	struct posture_memory *memory;	/* guarded; borrowed, NULL: none */
+	struct evalpool_config cfg;	/* with defaults filled in */
+	char token[TOKEN_MAX + 1]; /* this host and pool, for fleet locks */
 };
 
 /* Milliseconds on the pool's clock (the cache's). */
@@ -129,6 +124,9 @@ eval_size(const struct posture_eval *ev)
 
 	for (i = 0; i < ev->nfindings; i++)
 		size += strlen(ev->findings[i].message) + 1;
+	for (i = 0; i < ev->nrecords; i++)
+		size += sizeof(ev->records[i]) + strlen(ev->records[i].name) +
+		    strlen(ev->records[i].value) + 2;
 	if (ev->error)
 		size += strlen(ev->error) + 1;
 	return size;
@@ -156,15 +154,16 @@ ticket_add_selector(struct eval_ticket *t, const char *name)
 		t->nselectors++;
 }
 
-/* Copy the pool's posture memory settings. */
-static void
-memory_get(struct evalpool *pool, struct memory *m)
+/* The pool's posture memory (the memory itself is thread-safe). */
+static struct posture_memory *
+memory_get(struct evalpool *pool)
 {
+	struct posture_memory *m;
+
 	pthread_mutex_lock(&pool->lock);
-	m->store = pool->store;
-	memcpy(m->prefix, pool->prefix, sizeof(m->prefix));
-	m->shape = pool->shape;
+	m = pool->memory;
 	pthread_mutex_unlock(&pool->lock);
+	return m;
 }
 
 /* Count a store hit or write. */
@@ -185,32 +184,19 @@ memory_count(struct evalpool *pool, bool hit)
  * false when there is none (the job evaluates).
  */
 static bool
-memory_serve(struct evalpool *pool, struct eval_ticket *t, const struct memory *m)
+memory_serve(struct evalpool *pool, struct eval_ticket *t, struct posture_memory *m)
 {
-	char key[STORE_KEY_MAX + 1];
-	struct posture_eval *ev = NULL;
+	struct posture_eval *ev;
 	struct cache_snapshot *snap;
 	uint64_t expire_s = 0, now_s, left;
-	uint8_t *val = NULL;
-	size_t len = 0;
-	enum store_decode dec;
 
-	if (store_key(key, sizeof(key), m->prefix, "posture", t->domain) < 0)
-		return false;
 	/* A copy from Redis into LMDB lives at most as long as a snapshot can. */
-	if (store_get(m->store, key, &val, &len, 0, cache_clamp_ttl(pool->cache, UINT32_MAX))
-	    != STORE_FOUND)
+	ev = posture_memory_snapshot(m, t->domain, cache_clamp_ttl(pool->cache, UINT32_MAX),
+	    &expire_s);
+	if (ev == NULL)
 		return false;
-	dec = store_decode_posture(val, len, &m->shape, t->domain, &ev, NULL, &expire_s);
-	free(val);
-	if (dec != STORE_DECODE_OK)
-		return false;
-	now_s = store_now_s(m->store);
-	if (expire_s <= now_s || ev->error != NULL) {
-		posture_eval_free(ev);
-		return false;
-	}
-	left = expire_s - now_s;
+	now_s = posture_memory_now_s(m);
+	left = expire_s > now_s ? expire_s - now_s : 1;
 	snap = cache_snapshot_new(ev, eval_size(ev), eval_free_fn,
 	    left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
 	if (snap == NULL) {
@@ -229,133 +215,115 @@ memory_serve(struct evalpool *pool, struct eval_ticket *t, const struct memory *
 	return true;
 }
 
-/* Write a successful evaluation to posture memory, expiring with its cache lifetime. */
-static void
-memory_keep(struct evalpool *pool, const char *domain, const struct posture_eval *ev,
-	    const struct memory *m)
-{
-	char key[STORE_KEY_MAX + 1];
-	uint64_t now_s = store_now_s(m->store);
-	uint8_t *val = NULL;
-	size_t len = 0;
-
-	if (store_key(key, sizeof(key), m->prefix, "posture", domain) < 0 ||
-	    store_encode_posture(ev, &m->shape, now_s,
-	    now_s + cache_clamp_ttl(pool->cache, ev->ttl), &val, &len) < 0)
-		return;
-	if (store_put(m->store, key, val, len, now_s + cache_clamp_ttl(pool->cache, ev->ttl)) == 0)
-		memory_count(pool, false);
-	free(val);
-}
-
-/*
- * The domain's selectors in posture memory into *out (emptied first). false when
- * the store failed (nothing can be said), true otherwise (an absent or undecodable
- * list reads as empty).
- */
-static bool
-memory_selectors(const struct memory *m, const char *domain, struct store_selectors *out)
-{
-	char key[STORE_KEY_MAX + 1];
-	uint8_t *val = NULL;
-	size_t len = 0;
-	enum store_status st;
-
-	memset(out, 0, sizeof(*out));
-	if (store_key(key, sizeof(key), m->prefix, "sel", domain) < 0)
-		return false;
-	st = store_get(m->store, key, &val, &len, 0, SELECTOR_KEEP_S);
-	if (st == STORE_FOUND && store_decode_selectors(val, len, out) != STORE_DECODE_OK)
-		memset(out, 0, sizeof(*out));
-	free(val);
-	return st != STORE_FAILED;
-}
-
 /* Add the selectors posture memory holds for the ticket's domain. */
 static void
-memory_add_selectors(struct eval_ticket *t, const struct memory *m)
+memory_add_selectors(struct eval_ticket *t, struct posture_memory *m)
 {
 	struct store_selectors sels;
 	size_t i;
 
-	if (!memory_selectors(m, t->domain, &sels))
+	if (!posture_memory_selectors(m, t->domain, &sels))
 		return;
 	for (i = 0; i < sels.n; i++)
 		ticket_add_selector(t, sels.sel[i].name);
 }
 
-/* A learn job: note selectors[0] in the domain's stored list (read, modify, write). */
-static void
-memory_note_selector(struct evalpool *pool, struct eval_ticket *t, const struct memory *m)
+/*
+ * The fleet's single flight: take the domain's lock; when another host holds it, wait
+ * for its snapshot in posture memory, polling, at most lock_wait_ms; then evaluate
+ * ourselves. true when the ticket was served meanwhile. *locked tells whether we hold
+ * the lock (release it after keeping the evaluation).
+ */
+static bool
+fleet_flight(struct evalpool *pool, struct eval_ticket *t, struct posture_memory *m,
+	     bool *locked)
 {
-	struct store_selectors sels;
-	char key[STORE_KEY_MAX + 1];
-	uint64_t now_s = store_now_s(m->store);
-	uint8_t *val = NULL;
-	size_t len = 0;
+	uint64_t until = pool_now(pool) + pool->cfg.lock_wait_ms;
+	struct timespec pause = { 0, FLEET_POLL_MS * 1000000L };
+	int rc;
 
-	/* A store that failed may hold a longer list: do not overwrite it with ours. */
-	if (t->nselectors == 0 || !memory_selectors(m, t->domain, &sels))
-		return;
-	store_selectors_expire(&sels, now_s > SELECTOR_KEEP_S ? now_s - SELECTOR_KEEP_S : 0);
-	if (!store_selectors_note(&sels, t->selectors[0], now_s) ||
-	    store_key(key, sizeof(key), m->prefix, "sel", t->domain) < 0 ||
-	    store_encode_selectors(&sels, &val, &len) < 0)
-		return;
-	if (store_put(m->store, key, val, len, now_s + SELECTOR_KEEP_S) == 0)
-		memory_count(pool, false);
-	free(val);
+	*locked = false;
+	rc = posture_memory_lock(m, t->domain, pool->token, pool->cfg.lock_ttl_ms);
+	if (rc != 0) {
+		*locked = rc == 1;
+		return false;
+	}
+	pthread_mutex_lock(&pool->lock);
+	pool->stats.fleet_waits++;
+	pthread_mutex_unlock(&pool->lock);
+	while (pool_now(pool) < until) {
+		(void)nanosleep(&pause, NULL);
+		if (memory_serve(pool, t, m))
+			return true;
+	}
+	return false;
 }
 
 /*
  * Run one job: a learn job notes its selector; a leader is served from posture memory
- * when it can be; otherwise evaluate (with the stored selectors too), hand the result
- * to the cache, to the requester and to posture memory.
+ * when it can be, or waits for another host evaluating it; otherwise evaluate (with
+ * the stored selectors too), compare with the domain's history, and hand the result to
+ * the cache, to the requester and to posture memory.
  */
 static void
 job_run(struct evalpool *pool, struct eval_ticket *t)
 {
+	struct posture_memory *m = memory_get(pool);
 	struct posture_eval *ev;
 	struct cache_snapshot *snap = NULL;
-	struct memory m;
+	bool locked = false, ok;
 
-	memory_get(pool, &m);
 	if (t->learn) {
-		if (m.store != NULL)
-			memory_note_selector(pool, t, &m);
+		if (m != NULL && posture_memory_note_selector(m, t->domain, t->selectors[0]) == 0)
+			memory_count(pool, false);
 		return;
 	}
-	if (m.store != NULL) {
-		/* Refreshes evaluate: what memory has is at best as old as what expires. */
-		if (!t->background && memory_serve(pool, t, &m))
+	if (m != NULL) {
+		/* Refreshes and rechecks evaluate: what memory has is at best as old. */
+		if (!t->background && !t->recheck &&
+		    (memory_serve(pool, t, m) || fleet_flight(pool, t, m, &locked)))
 			return;
-		memory_add_selectors(t, &m);
+		memory_add_selectors(t, m);
 	}
 	ev = posture_evaluate(pool->eng, t->domain, (const char *const *)t->selectors,
 	    t->nselectors);
+	ok = ev != NULL && ev->error == NULL;
+	/* Before the snapshot is shared: change findings belong in it. */
+	if (ok && m != NULL && posture_memory_track(m, ev) > 0) {
+		pthread_mutex_lock(&pool->lock);
+		pool->stats.changes++;
+		pthread_mutex_unlock(&pool->lock);
+	}
 	if (ev != NULL) {
 		snap = cache_snapshot_new(ev, eval_size(ev), eval_free_fn, ev->ttl);
-		if (snap == NULL)
+		if (snap == NULL) {
 			posture_eval_free(ev);
+			ok = false;
+		}
 	}
 	pthread_mutex_lock(&pool->lock);
 	pool->stats.evaluations++;
-	if (snap == NULL || ev->error != NULL)
+	if (!ok)
 		pool->stats.failures++;
 	pthread_mutex_unlock(&pool->lock);
 	if (t->ct != NULL) {
 		/* A failed evaluation is no data about the domain: stale stays in use. */
-		if (snap != NULL && ev->error == NULL)
+		if (ok)
 			(void)cache_posture_complete(t->ct, snap);
 		else
 			cache_posture_fail(t->ct);
 		t->ct = NULL;
+	} else if (t->recheck && ok) {
+		(void)cache_posture_put(pool->cache, t->domain, snap);
 	}
 	ticket_finish(t, snap);
 	/* After the requester has its answer; ev lives as long as t's snapshot, and the
 	 * worker holds t until this returns. */
-	if (m.store != NULL && snap != NULL && ev->error == NULL)
-		memory_keep(pool, t->domain, ev, &m);
+	if (m != NULL && ok &&
+	    posture_memory_keep(m, ev, cache_clamp_ttl(pool->cache, ev->ttl)) == 0)
+		memory_count(pool, false);
+	if (locked)
+		posture_memory_unlock(m, t->domain, pool->token);
 }
 
 /* A worker: take jobs until the pool stops. */
@@ -384,6 +352,20 @@ worker(void *arg)
 	}
 }
 
+/* A holder name for fleet locks: this host, this process, this pool. */
+static void
+token_make(char *out, size_t outlen)
+{
+	static unsigned pools;
+	char host[64];
+
+	if (gethostname(host, sizeof(host)) < 0)
+		pt_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, outlen, "%s:%ld:%u", host, (long)getpid(),
+	    __atomic_add_fetch(&pools, 1, __ATOMIC_RELAXED));
+}
+
 /* Start the workers. */
 struct evalpool *
 evalpool_new(struct posture_engine *eng, const struct evalpool_config *cfg)
@@ -396,6 +378,12 @@ evalpool_new(struct posture_engine *eng, const struct evalpool_config *cfg)
 	if (pool == NULL)
 		return NULL;
 	pool->eng = eng;
+	pool->cfg = *cfg;
+	if (pool->cfg.lock_ttl_ms == 0)
+		pool->cfg.lock_ttl_ms = 15000;
+	if (pool->cfg.lock_wait_ms == 0)
+		pool->cfg.lock_wait_ms = 2000;
+	token_make(pool->token, sizeof(pool->token));
 	cache_config_init(&cc);
 	if (cfg->cache_entries)
 		cc.max_entries = cfg->cache_entries;
@@ -550,14 +538,11 @@ selector_known(struct evalpool *pool, const char *domain, const char *selector)
 void
 evalpool_learn_selector(struct evalpool *pool, const char *domain, const char *selector)
 {
-	bool remember, known = selector_known(pool, domain, selector);
+	bool known = selector_known(pool, domain, selector);
 	struct eval_ticket *t;
 
 	(void)cache_posture_learn_selector(pool->cache, domain, selector);
-	pthread_mutex_lock(&pool->lock);
-	remember = pool->store != NULL;
-	pthread_mutex_unlock(&pool->lock);
-	if (known || !remember)
+	if (known || memory_get(pool) == NULL)
 		return;
 	t = ticket_new(pool, domain, &selector, 1);
 	if (t == NULL)
@@ -569,14 +554,31 @@ evalpool_learn_selector(struct evalpool *pool, const char *domain, const char *s
 
 /* Use posture memory from now on (NULL: stop using it). */
 void
-evalpool_set_store(struct evalpool *pool, struct store *store, const char *prefix,
-		   uint32_t shape_config)
+evalpool_set_memory(struct evalpool *pool, struct posture_memory *memory)
 {
 	pthread_mutex_lock(&pool->lock);
-	pool->store = store;
-	pt_strlcpy(pool->prefix, prefix ? prefix : "pm", sizeof(pool->prefix));
-	store_shape_init(&pool->shape, shape_config);
+	pool->memory = memory;
 	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Re-evaluate a domain with selectors that verified; the result replaces the cache's. */
+struct eval_ticket *
+evalpool_recheck(struct evalpool *pool, const char *domain, const char *const *selectors,
+		 size_t nselectors)
+{
+	struct eval_ticket *t = ticket_new(pool, domain, selectors, nselectors);
+
+	if (t == NULL)
+		return NULL;
+	add_learned_selectors(pool, t);
+	t->recheck = true;
+	t->fresh = true;
+	pthread_mutex_lock(&pool->lock);
+	pool->stats.rechecks++;
+	pthread_mutex_unlock(&pool->lock);
+	if (!job_submit(pool, t))
+		t->done = true;		/* no result: the caller keeps what it had */
+	return t;
 }
 
 /* Ask for a domain's posture. */

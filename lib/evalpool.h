@@ -7,8 +7,12 @@
  *                       evaluation per domain runs (single flight) on a worker
  *   evalpool_wait()     wait for the ticket until a deadline
  *   evalpool_release()  drop the ticket (and the snapshot reference it holds)
- *   evalpool_set_store() give the pool posture memory (store.h): snapshots kept
- *                       beyond the process and shared by a fleet, learned selectors
+ *   evalpool_recheck()  evaluate again with selectors that just verified on a message
+ *                       (their keys are in the DNS cache already): the result replaces
+ *                       the cached snapshot
+ *   evalpool_set_memory() give the pool posture memory (memory.h): snapshots kept
+ *                       beyond the process and shared by a fleet, learned selectors,
+ *                       change tracking, the fleet's single flight
  *
  * Tickets belong to the thread that asked (a milter message context). Snapshots are
  * immutable and reference-counted: the pointer evalpool_wait() returns stays valid
@@ -17,9 +21,13 @@
  * Posture memory is read and written on the workers only, never on the requester's
  * thread: a leader job (not a refresh) first asks the store for the domain's snapshot
  * and, when one of this shape is there and not expired, serves it for what is left
- * of its lifetime instead of evaluating; an evaluation that succeeds is written to the
- * store to expire with its clamped lifetime; learned selectors are noted in the store
- * by a job of their own, and every evaluation checks the stored ones too.
+ * of its lifetime instead of evaluating. Otherwise it takes the domain's fleet lock
+ * (Redis SET NX PX): when another host holds it, the job polls the store for that
+ * host's snapshot for at most lock_wait_ms, then evaluates itself. An evaluation that
+ * succeeds is compared with the domain's history (change findings go into the
+ * snapshot), handed over, then written to the store to expire with its clamped
+ * lifetime; learned selectors are noted in the store by a job of their own, and every
+ * evaluation checks the stored ones too.
  */
 #ifndef POSTURE_EVALPOOL_H
 #define POSTURE_EVALPOOL_H
@@ -32,19 +40,25 @@
 
 struct evalpool;
 struct eval_ticket;
-struct store;
 
 struct evalpool_config {
 	unsigned threads;		/* evaluation workers; default 4 */
 	unsigned long cache_entries;	/* posture snapshots kept */
 	unsigned long cache_bytes;
 	unsigned cache_min_ttl, cache_max_ttl, cache_stale_ttl;	/* seconds */
+	/* The fleet's single flight: how long a domain's lock lives (0: 15000), and how
+	 * long another host waits for the holder's snapshot before evaluating itself
+	 * (0: 2000). */
+	unsigned lock_ttl_ms, lock_wait_ms;
 };
 
 struct evalpool_stats {
 	unsigned long requests, hits, stale, misses, evaluations, failures;
 	unsigned long store_hits;	/* leader jobs served from posture memory */
 	unsigned long store_writes;	/* snapshots and selector lists written to it */
+	unsigned long fleet_waits;	/* leader jobs that found another host evaluating */
+	unsigned long changes;		/* evaluations that raised change findings */
+	unsigned long rechecks;		/* evaluations again for selectors that verified */
 };
 
 /* Start the workers; NULL on failure. The engine must outlive the pool. */
@@ -78,13 +92,21 @@ void evalpool_learn_selector(struct evalpool *pool, const char *domain,
 			     const char *selector);
 
 /*
- * Use posture memory (borrowed: it must outlive the pool; NULL: none). Keys start with
- * prefix (copied; at most 63 bytes); shape_config is the hash of the configuration
- * that changes results (store_shape_init()): snapshots of another shape are not used.
- * May be called while the workers run; jobs started before see the old setting.
+ * Evaluate a normalized domain again with these selectors (copied; the pool adds the
+ * ones it learned), bypassing the cache's single flight and posture memory's
+ * snapshots: for a message whose verified signature names a selector its snapshot did
+ * not check. Wait with evalpool_wait() (NULL result: keep the snapshot you had); a
+ * successful result replaces the cached snapshot and the stored one. NULL on OOM.
  */
-void evalpool_set_store(struct evalpool *pool, struct store *store, const char *prefix,
-			uint32_t shape_config);
+struct eval_ticket *evalpool_recheck(struct evalpool *pool, const char *domain,
+				     const char *const *selectors, size_t nselectors);
+
+/*
+ * Use posture memory (borrowed: it must outlive the pool; NULL: none). May be called
+ * while the workers run; jobs started before see the old setting.
+ */
+struct posture_memory;
+void evalpool_set_memory(struct evalpool *pool, struct posture_memory *memory);
 
 /* Counters since start. */
 void evalpool_stats(struct evalpool *pool, struct evalpool_stats *out);

@@ -48,6 +48,7 @@
 struct domain_req {
 	char domain[256];
 	struct eval_ticket *ticket;	/* owned; NULL when not requested */
+	struct eval_ticket *recheck;	/* owned; evaluation again for a verified selector */
 	uint64_t started_ms;
 };
 
@@ -128,7 +129,9 @@ req_clear(struct domain_req *r)
 {
 	if (r->ticket != NULL)
 		evalpool_release(r->ticket);
-	r->ticket = NULL;
+	if (r->recheck != NULL)
+		evalpool_release(r->recheck);
+	r->ticket = r->recheck = NULL;
 	r->domain[0] = '\0';
 }
 
@@ -442,12 +445,24 @@ learn_selector(void *arg, const char *domain, const char *selector)
 	evalpool_learn_selector(arg, domain, selector);
 }
 
-/* Verify the message (DKIM, SPF, DMARC) and add Authentication-Results on top. */
-static bool
-verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char *qid,
-	       struct pt_sb *summary)
+/* End DKIM verification: the results (NULL when the message is not verified). */
+static const struct dkim_verify_results *
+dkim_finish(struct msg_ctx *m)
 {
-	const struct dkim_verify_results *dr;
+	if (m->dkim == NULL)
+		return NULL;
+	if (!m->dkim_eoh) {
+		(void)dkim_verify_eoh(m->dkim);
+		m->dkim_eoh = true;
+	}
+	return dkim_verify_eom(m->dkim);
+}
+
+/* Verify the message (SPF, DMARC over DKIM's dr) and add Authentication-Results on top. */
+static bool
+verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m,
+	       const struct dkim_verify_results *dr, struct pt_sb *summary)
+{
 	struct verify_out out;
 	struct verify_in in;
 	char *value, *spaced;
@@ -455,11 +470,6 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char 
 	unsigned timeout;
 	bool ok;
 
-	if (!m->dkim_eoh) {
-		(void)dkim_verify_eoh(m->dkim);
-		m->dkim_eoh = true;
-	}
-	dr = dkim_verify_eom(m->dkim);
 	memset(&in, 0, sizeof(in));
 	memcpy(in.ip, cc->ip, sizeof(in.ip));
 	in.iplen = cc->iplen;
@@ -493,7 +503,6 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, const char 
 	    out.spf_done ? spf_result_name(out.spf.result) : "none",
 	    dr ? dkim_verify_word(dr->summary) : "none",
 	    out.dmarc_done ? dmarc_verdict_word(out.dmarc.result) : "none");
-	(void)qid;
 	return ok;
 }
 
@@ -521,16 +530,61 @@ log_findings(const char *qid, const struct posture_eval *ev)
 		    posture_severity_word(ev->findings[i].severity), ev->findings[i].message);
 }
 
+/*
+ * When a signature of this message verified for the domain with a selector its
+ * snapshot did not check, evaluate again with it (its key was just fetched: the DNS
+ * cache has it) and wait until the message's deadline; the result replaces the cached
+ * snapshot, so the selector counts from this message on. NULL when there is nothing
+ * to recheck or the recheck did not finish in time (the caller keeps ev).
+ */
+static const struct posture_eval *
+recheck(struct conn_ctx *cc, struct msg_ctx *m, struct domain_req *r,
+	const struct posture_eval *ev, const struct dkim_verify_results *dr)
+{
+	const char *verified[POSTURE_MAX_SELECTORS], *sel[POSTURE_MAX_SELECTORS];
+	const struct posture_eval *again;
+	size_t nv, n = 0, i, j;
+	bool missing = false;
+
+	if (ev == NULL || ev->error != NULL || dr == NULL)
+		return NULL;
+	nv = selectors_verified(dr, r->domain, verified, 0, POSTURE_MAX_SELECTORS);
+	for (i = 0; i < nv && !missing; i++) {
+		for (j = 0; j < ev->nselectors; j++)
+			if (strcasecmp(verified[i], ev->selectors[j]) == 0)
+				break;
+		missing = j == ev->nselectors;
+	}
+	if (!missing)
+		return NULL;
+	for (i = 0; i < ev->nselectors; i++)
+		n = selectors_add(sel, n, POSTURE_MAX_SELECTORS, ev->selectors[i]);
+	for (i = 0; i < nv; i++)
+		n = selectors_add(sel, n, POSTURE_MAX_SELECTORS, verified[i]);
+	r->recheck = evalpool_recheck(cc->rt->pool, r->domain, sel, n);
+	if (r->recheck == NULL)
+		return NULL;
+	again = evalpool_wait(r->recheck, m->start_ms + cc->rt->cfg.evaluation_timeout_ms);
+	return again != NULL && again->error == NULL ? again : NULL;
+}
+
 /* Add one domain's header at the top and its part of the summary line. */
 static bool
-emit_domain(SMFICTX *ctx, struct conn_ctx *cc, struct domain_req *r, const char *role,
-	    const char *qid, struct pt_sb *summary)
+emit_domain(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m, struct domain_req *r,
+	    const char *role, const char *qid, const struct dkim_verify_results *dr,
+	    struct pt_sb *summary)
 {
-	const struct posture_eval *ev = req_collect(cc, r);
+	const struct posture_eval *ev = req_collect(cc, r), *again;
+	const char *source;
 	char *value;
 	bool ok;
 
-	if (ev != NULL && evalpool_fresh(r->ticket))
+	source = ev == NULL ? "late" : evalpool_cached(r->ticket) ? "cache" : "evaluated";
+	if ((again = recheck(cc, m, r, ev, dr)) != NULL) {
+		ev = again;
+		source = "rechecked";
+	}
+	if (ev != NULL && (again != NULL || evalpool_fresh(r->ticket)))
 		log_findings(qid, ev);
 	if (ev != NULL && ev->error != NULL)
 		pm_log(LOG_WARNING, "%s: %s: not evaluated: %s", qid, r->domain, ev->error);
@@ -549,8 +603,7 @@ emit_domain(SMFICTX *ctx, struct conn_ctx *cc, struct domain_req *r, const char 
 	free(value);
 	pt_sb_printf(summary, "%s%s=%s grade=", summary->len ? ", " : "", role, r->domain);
 	pt_sb_append(summary, posture_grade_word(ev));
-	pt_sb_printf(summary, " (%s)", ev == NULL ? "late" :
-	    evalpool_cached(r->ticket) ? "cache" : "evaluated");
+	pt_sb_printf(summary, " (%s)", source);
 	return ok;
 }
 
@@ -562,6 +615,7 @@ cb_eom(SMFICTX *ctx)
 	struct msg_ctx *m;
 	struct domain_req *order[MAX_AUTHOR_DOMAINS + 1];
 	const char *qid;
+	const struct dkim_verify_results *dr;
 	struct pt_sb summary;
 	size_t i, n = 0;
 	bool ok = true;
@@ -603,10 +657,12 @@ cb_eom(SMFICTX *ctx)
 		}
 	}
 	pt_sb_init(&summary);
+	/* DKIM first: a selector that verifies here counts in this message's header. */
+	dr = dkim_finish(m);
 	/* Inserted at index 0 each: the last inserted ends on top, so go backwards. */
 	for (i = n; i > 0; i--)
-		if (!emit_domain(ctx, cc, order[i - 1], order[i - 1] == &m->envelope ?
-		    "mailfrom" : "from", qid, &summary))
+		if (!emit_domain(ctx, cc, m, order[i - 1], order[i - 1] == &m->envelope ?
+		    "mailfrom" : "from", qid, dr, &summary))
 			ok = false;
 	if (m->from_headers == 0)
 		pt_sb_printf(&summary, "%sno From field", summary.len ? ", " : "");
@@ -623,7 +679,7 @@ cb_eom(SMFICTX *ctx)
 		pt_sb_printf(&summary, "%sremoved %zu forged %s", summary.len ? ", " : "",
 		    m->authres.n, AUTHRES_NAME);
 	/* The trace field goes on top of everything we add (RFC 8601 5). */
-	if (m->dkim != NULL && !verify_message(ctx, cc, m, qid, &summary))
+	if (m->dkim != NULL && !verify_message(ctx, cc, m, dr, &summary))
 		ok = false;
 	line = pt_sb_take(&summary);
 	pm_log(LOG_INFO, "%s: posture %s; %u ms", qid, line ? line : "",

@@ -81,6 +81,7 @@ static const struct key_def keys[] = {
 	{ "RedisDatabase",	V_UINT, F(redis_database), 0, 0, 65535 },
 	{ "RedisPrefix",	V_PREFIX, F(redis_prefix), 0, 0, 0 },
 	{ "RedisTimeout",	V_UINT, F(redis_timeout_ms), 0, 1, 60000 },
+	{ "HistoryVersions",	V_UINT, F(history_versions), 0, 1, 100 },
 };
 #undef F
 
@@ -105,6 +106,7 @@ pm_config_init(struct pm_config *cfg)
 	cfg->on_error = PM_ON_ERROR_ACCEPT;
 	cfg->https_port = 443;
 	cfg->redis_timeout_ms = 50;
+	cfg->history_versions = 10;
 }
 
 /* Release everything a load allocated; cfg is back to defaults. */

@@ -66,6 +66,7 @@ struct pm_config {
 	unsigned redis_database;
 	char *redis_prefix;		/* owned or NULL: PM_REDIS_PREFIX */
 	unsigned redis_timeout_ms;	/* RedisTimeout, ms; default 50 */
+	unsigned history_versions;	/* HistoryVersions: versions kept per record; 10 */
 };
 
 /* A socket spec: unix:PATH, local:PATH, PATH, inet:PORT[@HOST], inet6:PORT[@HOST]. */

@@ -14,6 +14,7 @@
 
 #include "record/authres_id.h"
 #include "log.h"
+#include "memory.h"
 #include "runtime.h"
 #include "store/store.h"
 #include "store/store_lmdb.h"
@@ -32,6 +33,7 @@ runtime_free(struct runtime *rt)
 {
 	dkim_verify_lib_free(rt->dkim);
 	evalpool_free(rt->pool);
+	posture_memory_free(rt->memory);
 	posture_engine_free(rt->engine);
 	pm_config_free(&rt->cfg);
 	free(rt);
@@ -127,6 +129,18 @@ memory_check(const struct pm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Give rt's pool a view of the process's store with rt's prefix, shape and bounds. */
+static int
+memory_attach(struct runtime *rt, struct store *s)
+{
+	rt->memory = posture_memory_new(s, rt->cfg.redis_prefix ? rt->cfg.redis_prefix :
+	    PM_REDIS_PREFIX, rt->shape_config, rt->cfg.history_versions);
+	if (rt->memory == NULL)
+		return -1;
+	evalpool_set_memory(rt->pool, rt->memory);
+	return 0;
+}
+
 /* Build everything from a configuration file (NULL path: defaults only). */
 struct runtime *
 runtime_build(const char *config_path, char *err, size_t errlen)
@@ -203,7 +217,7 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 	}
 	pthread_mutex_lock(&runtime_lock);
 	if (memory != NULL)		/* a reload: the process's memory */
-		evalpool_set_store(rt->pool, memory, memory_prefix, rt->shape_config);
+		memory_attach(rt, memory);
 	pthread_mutex_unlock(&runtime_lock);
 	if (rt->cfg.auth_results) {
 		struct dkim_verify_config dc;
@@ -352,7 +366,10 @@ runtime_memory_open(struct runtime *rt, char *err, size_t errlen)
 	snprintf(memory_prefix, sizeof(memory_prefix), "%s",
 	    rt->cfg.redis_prefix ? rt->cfg.redis_prefix : PM_REDIS_PREFIX);
 	pthread_mutex_unlock(&runtime_lock);
-	evalpool_set_store(rt->pool, s, memory_prefix, rt->shape_config);
+	if (memory_attach(rt, s) < 0) {
+		snprintf(err, errlen, "posture memory: out of memory");
+		return -1;
+	}
 	return 0;
 }
 

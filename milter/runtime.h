@@ -40,6 +40,7 @@ struct runtime {
 	struct evalpool *pool;		/* owned */
 	struct dkim_verify_lib *dkim;	/* owned; NULL when AuthResults no */
 	uint32_t shape_config;		/* hash of Selectors: the snapshots this config may use */
+	struct posture_memory *memory;	/* owned view of the process's store, or NULL */
 	unsigned refs;			/* guarded by the runtime mutex */
 };
 

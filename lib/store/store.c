@@ -136,6 +136,62 @@ store_get(struct store *s, const char *key, uint8_t **val, size_t *len, uint64_t
 	return failed == s->n ? STORE_FAILED : STORE_ABSENT;
 }
 
+/* Read the farthest backend first; nothing copied. */
+enum store_status
+store_get_shared(struct store *s, const char *key, uint8_t **val, size_t *len,
+		 uint64_t deadline_ms)
+{
+	enum store_status st;
+	size_t i, failed = 0;
+	struct store_backend *b;
+
+	*val = NULL;
+	*len = 0;
+	for (i = s->n; i > 0; i--) {
+		b = s->b[i - 1];
+		if (b->get == NULL)
+			continue;
+		st = b->get(b, key, val, len, deadline_ms);
+		if (st == STORE_FOUND)
+			return st;
+		if (st == STORE_FAILED)
+			failed++;
+	}
+	return failed == s->n ? STORE_FAILED : STORE_ABSENT;
+}
+
+/* The first backend that has locks, or NULL. */
+static struct store_backend *
+lock_backend(const struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->b[i]->lock != NULL && s->b[i]->unlock != NULL)
+			return s->b[i];
+	return NULL;
+}
+
+/* Take a fleet-wide lock; 1 when no backend has locks. */
+int
+store_lock(struct store *s, const char *key, const char *token, unsigned ttl_ms,
+	   uint64_t deadline_ms)
+{
+	struct store_backend *b = lock_backend(s);
+
+	return b == NULL ? 1 : b->lock(b, key, token, ttl_ms, deadline_ms);
+}
+
+/* Release our lock. */
+void
+store_unlock(struct store *s, const char *key, const char *token)
+{
+	struct store_backend *b = lock_backend(s);
+
+	if (b != NULL)
+		(void)b->unlock(b, key, token);
+}
+
 /* Put into every backend. */
 int
 store_put(struct store *s, const char *key, const uint8_t *val, size_t len, uint64_t expire_s)

@@ -5,8 +5,8 @@
  *   store_new() store_free()            a chain of backends (LMDB first, then Redis)
  *   store_get() store_put()             one value by key, through the chain (store.c)
  *   store_key()                         "<prefix>:<schema>:<kind>:<domain>"
- *   lock/unlock                         fleet-wide single flight (Redis SET NX PX): a
- *                                       backend operation, not used by the chain yet
+ *   store_get_shared()                  the same, farthest (shared) backend first
+ *   store_lock() store_unlock()         fleet-wide single flight (Redis SET NX PX)
  *
  * Backends (struct store_backend): LMDB (store_lmdb.c, the embedded default) and
  * Redis (store_redis.c, for fleets). What they hold is opaque bytes with an absolute
@@ -103,6 +103,24 @@ int store_key(char *out, size_t outlen, const char *prefix, const char *kind,
  */
 enum store_status store_get(struct store *s, const char *key, uint8_t **val, size_t *len,
 			    uint64_t deadline_ms, uint32_t copy_ttl_s);
+
+/*
+ * Read key farthest backend first (the shared one), then the nearer ones, nothing
+ * copied: for values every host updates in place (learned selectors, history), where
+ * a local copy may be older than the fleet's. Statuses as for store_get().
+ */
+enum store_status store_get_shared(struct store *s, const char *key, uint8_t **val,
+				   size_t *len, uint64_t deadline_ms);
+
+/*
+ * Take key as a lock held by token for ttl_ms in the first backend that has locks
+ * (Redis): 1 taken, 0 held by another holder, -1 failed. A chain without such a
+ * backend answers 1: one host needs no lock beyond its own single flight.
+ */
+int store_lock(struct store *s, const char *key, const char *token, unsigned ttl_ms,
+	       uint64_t deadline_ms);
+/* Release key in that backend only if token still holds it (compare-and-delete). */
+void store_unlock(struct store *s, const char *key, const char *token);
 
 /* Put into every backend (LMDB queues; Redis writes, bounded by its timeout). 0 when
  * every backend took it, -1 when one failed or refused (the others still have it). */

@@ -18,6 +18,14 @@
 #      sanitizer report).
 #  (d) a StateDirectory named explicitly but missing: posture-milter -n fails naming
 #      the key.
+#  (e) learned selectors across a fleet: two daemons (live resolver) on a new
+#      redis-server; the first gets a message from learn.test signed s=rsa that
+#      verifies (verify_fixtures.sh makes the key, zone and message): its own header
+#      reads dkim=ok. The snapshot it stored is deleted from Redis; the second daemon
+#      then evaluates learn.test for a plain message and reads dkim=ok too: the
+#      selector came from the shared list (pm:<schema>:sel:learn.test). Control: the
+#      same for learn-forged.test, whose signature does not verify, reads dkim=unknown
+#      on both.
 # Prints "ok NAME" / "FAIL NAME: reason" and "N passed, N failed".
 #
 # Environment: top_srcdir, top_builddir, NSD (Makefile.am TESTS_ENVIRONMENT);
@@ -40,6 +48,7 @@ top_builddir="$(abspath "${top_builddir:-.}")"
 MTDIR="$top_srcdir/tests/miltertest"
 ZONES="$top_srcdir/tests/fixtures/zones"
 PM="${POSTURE_MILTER:-$top_builddir/posture-milter}"
+SIGN="$top_builddir/dkim_sign_tool"
 AUTHSERV=test.local
 SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer'
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
@@ -50,6 +59,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
 . "$top_srcdir/tests/integration/redis.sh"
 # shellcheck source=tests/integration/report.sh
 . "$top_srcdir/tests/integration/report.sh"
+# shellcheck source=tests/integration/verify_fixtures.sh
+. "$top_srcdir/tests/integration/verify_fixtures.sh"
 
 missing=""
 MT="${MILTERTEST:-$(command -v miltertest || true)}"
@@ -57,13 +68,22 @@ MT="${MILTERTEST:-$(command -v miltertest || true)}"
 nsd_find_binary || missing="${missing:+$missing, }nsd"
 redis_find_binary || missing="${missing:+$missing, }redis-server"
 command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
+command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
 skip_unless_present "$missing"
-require_built "$PM"
+require_built "$PM" "$SIGN"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-memory.XXXXXX")"
+# The fixture zones plus generated ones with keys made now (learn.test, for (e)).
+if ! vf_make "$WORK/vf" "$SIGN" "$top_srcdir"; then
+	rm -rf "$WORK"
+	echo "FAIL setup: the verification fixtures could not be made"
+	exit 99
+fi
+ZONES="$WORK/vf/zones"
 if ! nsd_start "$ZONES"; then
+	rm -rf "$WORK"
 	echo "FAIL setup: NSD did not start on the fixture zones"
 	exit 99
 fi
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-memory.XXXXXX")"
 DAEMONS=()
 # Kill whatever daemon of ours still runs, then remove the temp dir.
 cleanup() {
@@ -268,6 +288,115 @@ if redis_start; then
 	redis_stop
 else
 	fail "fleet/redis" "redis-server did not start"
+fi
+
+# ---- (e) learned selectors across a fleet ----
+# A script sending the message file $msgfile (headers as they are, folded values kept,
+# then the body, CRLF) and checking $domain's X-Domain-Posture reads dkim=$dkim.
+cat >"$WORK/file.lua" <<'EOF'
+local T = dofile(mtdir .. "/_lib.lua")
+local f = assert(io.open(msgfile, "rb"))
+local data = f:read("a"):gsub("\r\n", "\n")
+f:close()
+local head, body = data:match("^(.-)\n\n(.*)$")
+local conn = T.connect()
+T.ok(mt.mailfrom(conn, "<a@" .. domain .. ">"), "mt.mailfrom")
+T.ok(mt.rcptto(conn, "<rcpt@example.com>"), "mt.rcptto")
+local fields = {}
+for line in (head .. "\n"):gmatch("(.-)\n") do
+	if line:match("^[ \t]") then
+		fields[#fields][2] = fields[#fields][2] .. "\r\n" .. line
+	else
+		local n, v = line:match("^([^:]+):(.*)$")
+		fields[#fields + 1] = { n, v }
+	end
+end
+for _, h in ipairs(fields) do
+	T.ok(mt.header(conn, h[1], h[2]), "mt.header " .. h[1])
+end
+T.ok(mt.bodystring(conn, (body:gsub("\n", "\r\n"))), "mt.bodystring")
+T.ok(mt.eom(conn), "mt.eom")
+T.check(mt.getreply(conn) == SMFIR_CONTINUE, "end of message: not continue")
+local h = T.inserted(conn)
+T.expect_domains(h, domain)
+T.expect_header(h[1], domain, { dkim = dkim })
+mt.disconnect(conn)
+EOF
+# One inline command to the Redis on $REDIS_PORT; its first reply line into REPLY.
+redis_cmd() {
+	REPLY=""
+	{
+		exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" &&
+		printf '%s\r\n' "$*" >&3 &&
+		read -r -t 2 REPLY <&3
+		exec 3<&- 3>&-
+	} 2>/dev/null
+	REPLY="${REPLY%$'\r'}"
+}
+# Delete key $1; 0 when Redis answered.
+redis_del() {
+	redis_cmd DEL "$1"
+	[[ "$REPLY" == :* ]]
+}
+# Wait (up to 10 s) until key $1 exists: what the daemon writes after its reply.
+redis_wait_key() {
+	local i
+	for i in $(seq 1 100); do
+		redis_cmd EXISTS "$1"
+		[ "$REPLY" = ":1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# expect_file NAME SOCK MSG DOMAIN DKIM-WORD LOG
+expect_file() {
+	local out="$WORK/${1//\//-}.out"
+	if run_lua "$2" "$WORK/file.lua" "$out" -D "msgfile=$WORK/vf/msg/$3.eml" \
+		-D "domain=$4" -D "dkim=$5"; then
+		pass "$1"
+	else
+		cat "$6" >>"$out"
+		fail_with "$1" "$4 did not read dkim=$5" "$out"
+	fi
+}
+if redis_start; then
+	R="127.0.0.1:$REDIS_PORT"
+	E1="inet:$(free_port)@127.0.0.1"
+	E2="inet:$(free_port)@127.0.0.1"
+	write_conf "$WORK/e1.conf" "$E1" "$LIVE" "StateDirectory none" "Redis $R" \
+		"RedisTimeout 200"
+	write_conf "$WORK/e2.conf" "$E2" "$LIVE" "StateDirectory none" "Redis $R" \
+		"RedisTimeout 200"
+	if start_milter "$WORK/e1.conf" "$WORK/e1.log" && E1P="$MPID" &&
+		start_milter "$WORK/e2.conf" "$WORK/e2.log"; then
+		E2P="$MPID"
+		expect_file "selectors/verified-counts-in-its-own-header" "$E1" learn-signed \
+			learn.test ok "$WORK/e1.log"
+		expect_file "selectors/forged-teaches-nothing" "$E1" learn-forged-signed \
+			learn-forged.test unknown "$WORK/e1.log"
+		# The learn job and the snapshot's write run after the reply: wait for them.
+		if ! redis_wait_key "pm:2:sel:learn.test" ||
+			! redis_wait_key "pm:2:posture:learn.test"; then
+			fail "selectors/first-host-wrote-to-redis" "no pm:2:sel:learn.test or posture key"
+		elif redis_cmd EXISTS "pm:2:sel:learn-forged.test" && [ "$REPLY" != ":0" ]; then
+			fail "selectors/forged-not-noted" "pm:2:sel:learn-forged.test: $REPLY"
+		elif redis_del "pm:2:posture:learn.test" &&
+			redis_del "pm:2:posture:learn-forged.test"; then
+			expect_file "selectors/second-host-uses-the-shared-selector" "$E2" \
+				learn-plain learn.test ok "$WORK/e2.log"
+			expect_file "selectors/second-host-control-forged" "$E2" \
+				learn-forged-plain learn-forged.test unknown "$WORK/e2.log"
+		else
+			fail "selectors/redis-del" "DEL of the stored snapshots failed"
+		fi
+		stop_milters "selectors/first-stops" "$E1P" "$WORK/e1.log" \
+			"selectors/second-stops" "$E2P" "$WORK/e2.log"
+	else
+		fail_with "selectors/start" "a daemon did not start" "$WORK/e2.log"
+	fi
+	redis_stop
+else
+	fail "selectors/redis" "redis-server did not start"
 fi
 
 # ---- (d) a named StateDirectory that does not exist ----

@@ -290,6 +290,60 @@ else
 	fail forged-authentication-results-removed "forged fields" - <"$WORK/forged.why"
 fi
 
+# ---- a selector that verifies counts at once (posture memory issue) ----
+# learn.test has never been seen: its first plain message reads dkim=unknown (no
+# selector known). The next, signed s=rsa, verifies: its own X-Domain-Posture already
+# judges the key (dkim=ok), and so does every later message from the domain. The
+# same with a signature that does NOT verify (learn-forged.test, body tampered): the
+# selector is never learned, dkim stays unknown.
+cat >"$WORK/xdp.py" <<'PYEOF'
+"""xdp.py FILE DOMAIN: print the dkim= word of the X-Domain-Posture field for DOMAIN."""
+import re, sys
+path, domain = sys.argv[1:3]
+value, cur = None, None
+with open(path, "rb") as f:
+    for raw in f:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if line == "":
+            break
+        if line[:1] in (" ", "\t") and cur is not None:
+            cur += " " + line.strip()
+            continue
+        if cur is not None and re.search(r"\bdomain=%s\b" % re.escape(domain), cur):
+            value = cur
+        cur = line.partition(":")[2] if line.lower().startswith("x-domain-posture:") else None
+if cur is not None and re.search(r"\bdomain=%s\b" % re.escape(domain), cur):
+    value = cur
+m = re.search(r"\bdkim=([a-z]+)", value or "")
+print(m.group(1) if m else "(no field)")
+PYEOF
+# learn_step TAG MSG WANT: send msg/MSG.eml, wait for it, expect dkim=WANT for its domain.
+learn_step() {
+	local tag="$1" msg="$2" want="$3" domain="$4" got
+	if ! RCPT_TAG="$tag" send_case "$msg" 127.0.0.1 mx.dkimv.test "a@$domain"; then
+		fail "learn/$tag" "SMTP refused the message" - <"$WORK/$msg.send"
+	elif ! delivered "$tag"; then
+		fail "learn/$tag" "not delivered within 20 s" - < <(tail -n 5 "$PM_LOG")
+	elif got="$(python3 "$WORK/xdp.py" "$FOUND" "$domain")" && [ "$got" = "$want" ]; then
+		pass "learn/$tag (dkim=$got)"
+	else
+		fail "learn/$tag" "X-Domain-Posture of $domain reads dkim=$got, expected $want" - \
+			< <(sed -n '1,/^$/p' "$FOUND")
+	fi
+}
+learn_step first-plain learn-plain unknown learn.test
+learn_step signed-counts-at-once learn-signed ok learn.test
+learn_step next-plain-keeps-it learn-plain ok learn.test
+learn_step forged-first-plain learn-forged-plain unknown learn-forged.test
+learn_step forged-signature-teaches-nothing learn-forged-signed unknown learn-forged.test
+learn_step forged-next-plain learn-forged-plain unknown learn-forged.test
+if grep -q 'learn.test grade=.*(rechecked)' "$PM_LOG"; then
+	pass "learn/summary-says-rechecked"
+else
+	fail "learn/summary-says-rechecked" "no '(rechecked)' in the milter's summary lines" - \
+		< <(grep 'learn' "$PM_LOG" | tail -n 5)
+fi
+
 # The milter's log line per message names the three verdicts.
 logged="$(grep -c 'spf=[a-z]* dkim=[a-z]* dmarc=[a-z]*' "$PM_LOG")"
 if [ "$logged" -ge $((${#names[@]} + 1)) ]; then

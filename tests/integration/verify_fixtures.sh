@@ -16,6 +16,9 @@
 #            dkimv-strict.test  the same key, DMARC p=quarantine adkim=s aspf=s
 #            dkimv-other.test   a third party's key, SPF -all, DMARC p=none
 #            spfv-soft.test     SPF ~all; spfv-perm.test an include of a name without SPF
+#            learn.test, learn-forged.test  like dkimv.test with selector rsa only, for
+#                               the learned-selector test (postfix_verify.sh): no case
+#                               of the table mails from them
 #   msg/NAME.eml   messages (LF line ends), signed with SIGN_TOOL (tests/dkim)
 #   cases    the table the end-to-end tests run, tab-separated, '#' comments:
 #            NAME CLIENT_IP MAIL_FROM HELO SPF DKIM DMARC
@@ -174,6 +177,14 @@ vf_zones() {
 		"@	IN TXT	\"v=spf1 -all\"" \
 		"_dmarc	IN TXT	\"v=DMARC1; p=none\"" \
 		"rsa._domainkey	IN TXT $(vf_txt_strings "v=DKIM1; k=rsa; p=$VF_P_other")"
+	for d in learn.test learn-forged.test; do
+		vf_zone "$z" "$d" \
+			"@	IN MX	10 mx.$d." \
+			"mx	IN A	127.0.0.1" \
+			"@	IN TXT	\"v=spf1 ip4:127.0.0.1 -all\"" \
+			"_dmarc	IN TXT	\"v=DMARC1; p=reject\"" \
+			"rsa._domainkey	IN TXT $(vf_txt_strings "v=DKIM1; k=rsa; p=$VF_P_rsa")"
+	done
 	vf_zone "$z" spfv-soft.test \
 		"@	IN TXT	\"v=spf1 ip4:127.0.0.1 ~all\""
 	vf_zone "$z" spfv-perm.test \
@@ -190,6 +201,8 @@ vf_messages() {
 	vf_msg "$d/msg/sub.eml" sub.dkimv.test
 	vf_msg "$d/msg/strict.eml" dkimv-strict.test
 	vf_msg "$d/msg/strict-sub.eml" sub.dkimv-strict.test
+	vf_msg "$d/msg/learn-plain.eml" learn.test
+	vf_msg "$d/msg/learn-forged-plain.eml" learn-forged.test
 	vf_sign "$d" plain rsa rsa dkimv.test rsa &&
 		vf_sign "$d" plain ed ed dkimv.test ed -a ed25519-sha256 &&
 		vf_sign "$d" plain nokey rsa dkimv.test missing &&
@@ -206,9 +219,14 @@ vf_messages() {
 		vf_sign "$d" rsa two-sigs-bad-top other dkimv.test rsa &&
 		vf_sign "$d" sub sub-relaxed rsa dkimv.test rsa &&
 		vf_sign "$d" strict strict-same rsa dkimv-strict.test rsa &&
-		vf_sign "$d" strict-sub strict-sub-signed rsa dkimv-strict.test rsa || return 1
+		vf_sign "$d" strict-sub strict-sub-signed rsa dkimv-strict.test rsa &&
+		vf_sign "$d" learn-plain learn-signed rsa learn.test rsa &&
+		vf_sign "$d" learn-forged-plain learn-forged-signed rsa learn-forged.test rsa ||
+		return 1
 	sed 's/this is the test body/this is a tampered body/' "$d/msg/rsa.eml" >"$d/msg/rsa-body.eml"
 	sed 's/^Subject: .*/Subject: a changed subject/' "$d/msg/rsa.eml" >"$d/msg/rsa-header.eml"
+	# A signature that does not verify must teach nothing.
+	sed -i 's/this is the test body/this is a tampered body/' "$d/msg/learn-forged-signed.eml"
 	{ cat "$d/msg/length.eml"; printf 'Text appended after signing: l= leaves it unsigned.\n'; } \
 		>"$d/msg/length-appended.eml"
 }

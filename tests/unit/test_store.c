@@ -15,6 +15,7 @@
  * a background job.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@
 
 #include "dns/dns.h"
 #include "evalpool.h"
+#include "memory.h"
 #include "posture.h"
 #include "store/store.h"
 #include "store/store_codec.h"
@@ -277,6 +279,50 @@ test_far_hit_is_copied_near(void **state)
 	assert_int_equal(freed, 1);
 }
 
+/* Values every host updates are read shared backend first, nothing copied. */
+static void
+test_shared_read_prefers_the_far_backend(void **state)
+{
+	struct store_backend *chain[2];
+	struct fake near, far;
+	struct store *s;
+	uint8_t *v = NULL;
+	size_t len = 0;
+
+	(void)state;
+	fake_init(&near, NULL);
+	fake_init(&far, NULL);
+	assert_int_equal(near.b.put(&near.b, "k", (const uint8_t *)"old", 3, 0), 0);
+	assert_int_equal(far.b.put(&far.b, "k", (const uint8_t *)"fleet", 5, 0), 0);
+	assert_int_equal(near.b.put(&near.b, "only-near", (const uint8_t *)"n", 1, 0), 0);
+	chain[0] = &near.b;
+	chain[1] = &far.b;
+	s = store_new(chain, 2, NULL, NULL);
+	assert_non_null(s);
+	assert_int_equal(store_get_shared(s, "k", &v, &len, 0), STORE_FOUND);
+	assert_int_equal(len, 5);
+	assert_memory_equal(v, "fleet", 5);
+	free(v);
+	/* store_get() still answers nearest first. */
+	assert_int_equal(store_get(s, "k", &v, &len, 0, 0), STORE_FOUND);
+	assert_memory_equal(v, "old", 3);
+	free(v);
+	/* Absent far away: the near copy. Far failing: the near copy. Both: FAILED. */
+	assert_int_equal(store_get_shared(s, "only-near", &v, &len, 0), STORE_FOUND);
+	free(v);
+	far.failing = 1;
+	assert_int_equal(store_get_shared(s, "k", &v, &len, 0), STORE_FOUND);
+	assert_memory_equal(v, "old", 3);
+	free(v);
+	near.failing = 1;
+	assert_int_equal(store_get_shared(s, "k", &v, &len, 0), STORE_FAILED);
+	assert_int_equal(near.puts, 2);		/* nothing was copied */
+	/* No backend with locks: the lock is ours at once. */
+	assert_int_equal(store_lock(s, "pm:2:lock:a.test", "me", 1000, 0), 1);
+	store_unlock(s, "pm:2:lock:a.test", "me");
+	store_free(s);
+}
+
 static void
 test_put_reaches_every_backend(void **state)
 {
@@ -417,6 +463,7 @@ test_pool_serves_stored_snapshot_without_dns(void **state)
 	struct evalpool_stats st;
 	struct posture_engine *eng = dead_engine();
 	struct evalpool *pool;
+	struct posture_memory *mem;
 	struct store *s;
 	bool fresh, error;
 	char grade;
@@ -430,7 +477,9 @@ test_pool_serves_stored_snapshot_without_dns(void **state)
 	pc.threads = 2;
 	pool = evalpool_new(eng, &pc);
 	assert_non_null(pool);
-	evalpool_set_store(pool, s, "pm", 7);
+	mem = posture_memory_new(s, "pm", 7, 0);
+	assert_non_null(mem);
+	evalpool_set_memory(pool, mem);
 	ask(pool, "good.test", &grade, &fresh, &error);
 	assert_int_equal(grade, 'A');
 	assert_false(error);
@@ -447,6 +496,7 @@ test_pool_serves_stored_snapshot_without_dns(void **state)
 	assert_int_equal(st.store_hits, 1);
 	assert_int_equal(st.evaluations, 1);
 	evalpool_free(pool);
+	posture_memory_free(mem);
 	posture_engine_free(eng);
 	store_free(s);
 }
@@ -459,6 +509,7 @@ test_pool_notes_learned_selector_in_store(void **state)
 	struct evalpool_config pc;
 	struct posture_engine *eng = dead_engine();
 	struct evalpool *pool;
+	struct posture_memory *mem;
 	struct store *s;
 	char key[STORE_KEY_MAX + 1];
 	uint8_t *val = NULL;
@@ -473,7 +524,9 @@ test_pool_notes_learned_selector_in_store(void **state)
 	pc.threads = 1;
 	pool = evalpool_new(eng, &pc);
 	assert_non_null(pool);
-	evalpool_set_store(pool, s, "pm", 7);
+	mem = posture_memory_new(s, "pm", 7, 0);
+	assert_non_null(mem);
+	evalpool_set_memory(pool, mem);
 	evalpool_learn_selector(pool, "signed.test", "Sel1");
 	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "signed.test"), 0);
 	for (i = 0; i < 100; i++) {		/* the job runs on the worker: up to 5 s */
@@ -488,6 +541,217 @@ test_pool_notes_learned_selector_in_store(void **state)
 	assert_string_equal(sels.sel[0].name, "sel1");
 	free(val);
 	evalpool_free(pool);
+	posture_memory_free(mem);
+	posture_engine_free(eng);
+	store_free(s);
+}
+
+/*
+ * A backend that only locks, as another host's Redis would: lock answers held (0) or
+ * taken (1) as told, unlock records the token it was given.
+ */
+struct locker {
+	struct store_backend b;		/* first */
+	int answer;			/* what lock returns */
+	unsigned locks, unlocks, bad;	/* bad: calls the checks below refused */
+	char token[128];
+};
+
+static int
+locker_lock(struct store_backend *b, const char *key, const char *token, unsigned ttl_ms,
+	    uint64_t deadline_ms)
+{
+	struct locker *l = (struct locker *)b;
+
+	/* On a worker thread: no cmocka assertions here (they jump), the test reads bad. */
+	(void)deadline_ms;
+	if (strstr(key, ":lock:") == NULL || ttl_ms == 0)
+		l->bad++;
+	l->locks++;
+	snprintf(l->token, sizeof(l->token), "%s", token);
+	return l->answer;
+}
+
+static int
+locker_unlock(struct store_backend *b, const char *key, const char *token)
+{
+	struct locker *l = (struct locker *)b;
+
+	(void)key;
+	l->unlocks++;
+	if (strcmp(token, l->token) != 0)	/* only the holder's own token */
+		l->bad++;
+	return 1;
+}
+
+static void
+locker_free(struct store_backend *b)
+{
+	(void)b;
+}
+
+/* The other host: its snapshot lands in the store 300 ms after the test starts. */
+struct late_writer {
+	struct store *s;
+	struct store_backend *lmdb;
+	uint8_t *val;			/* the encoded snapshot, made by the test thread */
+	size_t len;
+	int rc;
+};
+
+static void *
+late_write(void *arg)
+{
+	struct late_writer *w = arg;
+	char key[STORE_KEY_MAX + 1];
+	uint64_t now = store_now_s(w->s);
+
+	usleep(300 * 1000);
+	w->rc = store_key(key, sizeof(key), "pm", "posture", "fleet.test") < 0 ||
+	    w->lmdb->put(w->lmdb, key, w->val, w->len, now + 3600) < 0 ||
+	    store_lmdb_flush(w->lmdb) < 0 ? -1 : 0;
+	return NULL;
+}
+
+/* A pool over LMDB and the locker, with its memory. */
+static struct evalpool *
+fleet_pool(struct posture_engine *eng, struct locker *l, int answer, struct store **s,
+	   struct store_backend **lmdb, struct posture_memory **mem)
+{
+	struct store_backend *chain[2];
+	struct evalpool_config pc;
+	struct evalpool *pool;
+
+	memset(l, 0, sizeof(*l));
+	l->b.name = "locker";
+	l->b.lock = locker_lock;
+	l->b.unlock = locker_unlock;
+	l->b.free = locker_free;
+	l->answer = answer;
+	chain[0] = *lmdb = lmdb_open();
+	chain[1] = &l->b;
+	*s = store_new(chain, 2, NULL, NULL);
+	assert_non_null(*s);
+	memset(&pc, 0, sizeof(pc));
+	pc.threads = 1;
+	pc.lock_wait_ms = 1500;
+	pool = evalpool_new(eng, &pc);
+	assert_non_null(pool);
+	*mem = posture_memory_new(*s, "pm", 7, 0);
+	assert_non_null(*mem);
+	evalpool_set_memory(pool, *mem);
+	return pool;
+}
+
+/* Another host holds the domain: wait for its snapshot instead of evaluating. */
+static void
+test_pool_fleet_waits_for_the_holder(void **state)
+{
+	struct posture_engine *eng = dead_engine();
+	struct late_writer w;
+	struct evalpool_stats st;
+	struct posture_memory *mem;
+	struct store_backend *lmdb;
+	struct evalpool *pool;
+	struct locker l;
+	struct store *s;
+	pthread_t th;
+	bool fresh, error;
+	char grade;
+
+	struct posture_eval ev;
+	struct store_shape shape;
+	uint64_t now;
+
+	(void)state;
+	pool = fleet_pool(eng, &l, 0, &s, &lmdb, &mem);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.domain, sizeof(ev.domain), "fleet.test");
+	ev.grade = 'A';
+	ev.family[PF_MX].result = PR_OK;
+	ev.family[PF_SPF].result = PR_OK;
+	ev.family[PF_DMARC].result = PR_OK;
+	store_shape_init(&shape, 7);
+	now = store_now_s(s);
+	w.s = s;
+	w.lmdb = lmdb;
+	assert_int_equal(store_encode_posture(&ev, &shape, now, now + 3600, &w.val, &w.len), 0);
+	assert_int_equal(pthread_create(&th, NULL, late_write, &w), 0);
+	ask(pool, "fleet.test", &grade, &fresh, &error);
+	pthread_join(th, NULL);
+	free(w.val);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(l.bad, 0);
+	assert_int_equal(grade, 'A');		/* the dead resolver would say temperror */
+	assert_false(error);
+	evalpool_stats(pool, &st);
+	assert_int_equal(st.fleet_waits, 1);
+	assert_int_equal(st.evaluations, 0);
+	assert_int_equal(st.store_hits, 1);
+	assert_int_equal(l.locks, 1);
+	assert_int_equal(l.unlocks, 0);		/* not ours: never released */
+	evalpool_free(pool);
+	posture_memory_free(mem);
+	posture_engine_free(eng);
+	store_free(s);
+}
+
+/* The holder never delivers: after lock_wait_ms this host evaluates itself. */
+static void
+test_pool_fleet_evaluates_after_waiting(void **state)
+{
+	struct posture_engine *eng = dead_engine();
+	struct evalpool_stats st;
+	struct posture_memory *mem;
+	struct store_backend *lmdb;
+	struct evalpool *pool;
+	struct locker l;
+	struct store *s;
+	bool fresh, error;
+	char grade;
+
+	(void)state;
+	pool = fleet_pool(eng, &l, 0, &s, &lmdb, &mem);
+	ask(pool, "lost.test", &grade, &fresh, &error);
+	assert_true(error);			/* evaluated on the dead resolver */
+	evalpool_stats(pool, &st);
+	assert_int_equal(st.fleet_waits, 1);
+	assert_int_equal(st.evaluations, 1);
+	evalpool_free(pool);
+	posture_memory_free(mem);
+	posture_engine_free(eng);
+	store_free(s);
+}
+
+/* A free lock is taken, the domain evaluated, and our own lock released. */
+static void
+test_pool_fleet_takes_and_releases(void **state)
+{
+	struct posture_engine *eng = dead_engine();
+	struct evalpool_stats st;
+	struct posture_memory *mem;
+	struct store_backend *lmdb;
+	struct evalpool *pool;
+	struct locker l;
+	struct store *s;
+	bool fresh, error;
+	char grade;
+	int i;
+
+	(void)state;
+	pool = fleet_pool(eng, &l, 1, &s, &lmdb, &mem);
+	ask(pool, "free.test", &grade, &fresh, &error);
+	for (i = 0; i < 100 && l.unlocks == 0; i++)	/* released after the answer */
+		usleep(20 * 1000);
+	evalpool_stats(pool, &st);
+	assert_int_equal(st.fleet_waits, 0);
+	assert_int_equal(st.evaluations, 1);
+	assert_int_equal(l.locks, 1);
+	assert_int_equal(l.unlocks, 1);
+	assert_int_equal(l.bad, 0);
+	assert_non_null(strchr(l.token, ':'));	/* host:pid:pool */
+	evalpool_free(pool);
+	posture_memory_free(mem);
 	posture_engine_free(eng);
 	store_free(s);
 }
@@ -504,10 +768,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_reaches_every_backend, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test(test_failed_only_when_every_backend_fails),
+		cmocka_unit_test(test_shared_read_prefers_the_far_backend),
 		cmocka_unit_test_setup_teardown(test_pool_serves_stored_snapshot_without_dns,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_pool_notes_learned_selector_in_store,
 		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_pool_fleet_waits_for_the_holder, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_pool_fleet_evaluates_after_waiting, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_pool_fleet_takes_and_releases, setup_dir,
+		    teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
