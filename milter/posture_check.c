@@ -4,8 +4,13 @@
  * A thin layer over libposture: options, then posture_evaluate() per domain, then
  * the text or JSON report. Exit 0 when every domain was evaluated (whatever the
  * grades), 1 when some could not be (the others are still reported), 2 on bad usage
- * with a one-line reason (ARCHITECTURE.md, Interfaces). Message mode (--message FILE
- * --client-ip IP) lives in check_message.c.
+ * with a one-line reason (ARCHITECTURE.md, Interfaces); with --fail-on warn|error, 3
+ * when an evaluated domain has a finding that severe (1 and 2 win over 3). Message
+ * mode (--message FILE --client-ip IP) lives in check_message.c; every evaluation,
+ * of either mode, passes through evaluated() before it is reported.
+ *
+ * What can go wrong: bad usage (exit 2 before anything is looked up); a domain that
+ * cannot be evaluated (exit 1, the others reported); out of memory (exit 1).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +31,7 @@
 enum {
 	OPT_RESOLVER = 256, OPT_SELECTOR, OPT_JSON, OPT_HTTPS_PORT, OPT_CA_FILE,
 	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_ALLOW_PRIVATE,
-	OPT_BIMI_ANCHORS
+	OPT_BIMI_ANCHORS, OPT_FAIL_ON
 };
 
 static const struct option long_options[] = {
@@ -42,6 +47,7 @@ static const struct option long_options[] = {
 	{ "client-ip",	required_argument, NULL, OPT_CLIENT_IP },
 	{ "helo",	required_argument, NULL, OPT_HELO },
 	{ "mail-from",	required_argument, NULL, OPT_MAIL_FROM },
+	{ "fail-on",	required_argument, NULL, OPT_FAIL_ON },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -73,10 +79,12 @@ usage(FILE *f)
 	    "  --helo NAME           the HELO/EHLO name given\n"
 	    "  --mail-from ADDR      the MAIL FROM address (\"<>\": null sender); default:\n"
 	    "                        the Return-Path field, else the null sender\n"
+	    "  --fail-on warn|error  exit 3 when a finding at least this severe is present\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n\n"
 	    "Exit status: 0 every domain evaluated (and the message verified), 1 some\n"
-	    "could not be, 2 bad usage.\n");
+	    "could not be, 2 bad usage, 3 a finding at the --fail-on severity (2 wins over\n"
+	    "1, 1 over 3).\n");
 }
 
 /* Complain about usage in one line and exit 2. */
@@ -91,6 +99,37 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (try posture-check --help)\n");
 	exit(2);
+}
+
+/* What every evaluation passes through before it is reported. */
+struct check_run {
+	int fail_on;			/* -1: no --fail-on; else the least severity that trips */
+	bool tripped;			/* a finding at fail_on was seen */
+};
+
+/* Whether ev has a finding of at least severity min outside temperror families. */
+static bool
+has_finding(const struct posture_eval *ev, int min)
+{
+	size_t i;
+
+	if (ev->error != NULL)
+		return false;
+	for (i = 0; i < ev->nfindings; i++)
+		if ((int)ev->findings[i].severity >= min &&
+		    ev->family[ev->findings[i].family].result != PR_TEMPERROR)
+			return true;
+	return false;
+}
+
+/* See one evaluation (both modes): --fail-on's verdict. */
+static void
+evaluated(void *arg, struct posture_eval *ev)
+{
+	struct check_run *run = arg;
+
+	if (run->fail_on >= 0 && has_finding(ev, run->fail_on))
+		run->tripped = true;
 }
 
 /* Parse a decimal number in [min, max] (pm_config_number()) or exit 2 naming the option. */
@@ -124,6 +163,7 @@ main(int argc, char **argv)
 	struct pm_config cfg;
 	struct posture_engine *eng;
 	struct posture_eval **evs;
+	struct check_run run = { .fail_on = -1, .tripped = false };
 	bool json = false;
 	char err[256], name[256];
 	const char *why;
@@ -177,6 +217,14 @@ main(int argc, char **argv)
 			break;
 		case OPT_MAIL_FROM:
 			mo.mail_from = optarg;
+			break;
+		case OPT_FAIL_ON:
+			if (strcmp(optarg, "warn") == 0)
+				run.fail_on = SEV_WARN;
+			else if (strcmp(optarg, "error") == 0)
+				run.fail_on = SEV_ERROR;
+			else
+				usage_error("--fail-on: expected warn or error");
 			break;
 		case 'h':
 			usage(stdout);
@@ -237,6 +285,8 @@ main(int argc, char **argv)
 		mo.nselectors = nselectors;
 		mo.domain_selectors = (const char *const *)cfg.selectors;
 		mo.ndomain_selectors = cfg.nselectors;
+		mo.evaluated = evaluated;
+		mo.hook_arg = &run;
 		cm = check_message_load(&mo, err, sizeof(err));
 		if (cm == NULL) {
 			fprintf(stderr, "posture-check: %s\n", err);
@@ -256,7 +306,7 @@ main(int argc, char **argv)
 		check_message_free(cm);
 		posture_engine_free(eng);
 		pm_config_free(&cfg);
-		return status;
+		return status == 0 && run.tripped ? 3 : status;
 	}
 	evs = calloc(ndomains, sizeof(*evs));
 	if (evs == NULL) {
@@ -282,6 +332,7 @@ main(int argc, char **argv)
 			status = 1;
 			break;
 		}
+		evaluated(&run, evs[i]);
 		if (evs[i]->error != NULL) {
 			fprintf(stderr, "posture-check: %s: not evaluated: %s\n",
 			    evs[i]->domain[0] ? evs[i]->domain : evs[i]->input, evs[i]->error);
@@ -312,5 +363,5 @@ main(int argc, char **argv)
 	free(evs);
 	posture_engine_free(eng);
 	pm_config_free(&cfg);
-	return status;
+	return status == 0 && run.tripped ? 3 : status;
 }
