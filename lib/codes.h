@@ -3,7 +3,9 @@
  *
  * Codes are part of the interface (header, logs, JSON): never rename one, only add.
  * Each entry: code, family, default severity. A check may raise a finding at another
- * severity where the context decides (eval_finding_sev(), eval/eval.h).
+ * severity where the context decides (eval_finding_sev(), eval/eval.h). Family ANY
+ * (PF_ANY) marks a code whose raiser sets the family: change tracking raises it in the
+ * family of the record that changed (eval/history.c); a finding always has a real one.
  */
 #ifndef POSTURE_CODES_H
 #define POSTURE_CODES_H
@@ -52,6 +54,7 @@
 	X(DKIM_KEY_SHA1_ONLY,       DKIM,  ERROR) \
 	X(DKIM_KEY_UNKNOWN_TYPE,    DKIM,  ERROR) \
 	X(DKIM_KEY_NOT_EMAIL,       DKIM,  ERROR) \
+	X(DKIM_KEY_STALE,           DKIM,  INFO)  \
 	X(DMARC_NONE,               DMARC, WARN)  \
 	X(DMARC_MULTIPLE,           DMARC, ERROR) \
 	X(DMARC_SYNTAX,             DMARC, ERROR) \
@@ -90,6 +93,8 @@
 	X(BIMI_LOGO_FETCH,          BIMI,  ERROR) \
 	X(BIMI_LOGO_PROFILE,        BIMI,  ERROR) \
 	X(BIMI_NO_EVIDENCE,         BIMI,  INFO)  \
-	X(BIMI_EVIDENCE_INVALID,    BIMI,  ERROR)
+	X(BIMI_EVIDENCE_INVALID,    BIMI,  ERROR) \
+	X(RECORD_CHANGED,           ANY,   INFO)  \
+	X(POSTURE_WEAKENED,         ANY,   WARN)
 
 #endif

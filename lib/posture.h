@@ -25,10 +25,15 @@
 
 #include "codes.h"
 
-/* The record families, in the fixed order of the header and the reports. */
+/*
+ * The record families, in the fixed order of the header and the reports. PF_ANY is
+ * no family: the catalogue's mark for a code raised in the family of what it is about
+ * (codes.h, ANY); loops up to PF_COUNT never see it, and no finding carries it.
+ */
 enum posture_family {
 	PF_MX, PF_SPF, PF_DKIM, PF_DMARC, PF_MTASTS, PF_TLSRPT, PF_BIMI,
-	PF_COUNT
+	PF_COUNT,
+	PF_ANY
 };
 
 enum posture_severity { SEV_INFO, SEV_WARN, SEV_ERROR };
@@ -166,9 +171,11 @@ bool posture_family_built(enum posture_family fam);
 
 /* Names and words for reports. */
 const char *posture_code_name(enum posture_code code);
-enum posture_family posture_code_family(enum posture_code code);
+enum posture_family posture_code_family(enum posture_code code);	/* may be PF_ANY */
+/* Whether a finding of code may be in fam: its family, any real one for PF_ANY codes. */
+bool posture_code_family_ok(enum posture_code code, enum posture_family fam);
 enum posture_severity posture_code_severity(enum posture_code code);
-const char *posture_family_name(enum posture_family fam);	/* "mx", "mta-sts", ... */
+const char *posture_family_name(enum posture_family fam);	/* "mx", "mta-sts", ..., "any" */
 const char *posture_result_word(enum posture_result res);	/* "ok", "weak", ... */
 const char *posture_severity_word(enum posture_severity sev);	/* "info", "warn", "error" */
 /* "A".."F", or "temperror" when not evaluated or SPF or DMARC could not be read. */

@@ -18,10 +18,11 @@ LAYERS="util dns net record cache store eval check verify report"
 PUBLIC="posture.h codes.h"
 # What the programs use beyond posture.h: the evaluation pool, the message verifier and
 # its inputs, the parsers the milter feeds header by header, the small utilities, and
-# posture memory's chain and backends (runtime.c opens them once per process).
+# posture memory's chain and backends (runtime.c opens them once per process), and the
+# reports of a domain's remembered records (posture-check --history).
 PROGRAM_HEADERS="evalpool.h verify/verify.h verify/selectors.h record/authres_id.h record/mail_addr.h
 record/msg_parse.h util/strbuf.h dns/dns.h dns/dns_server.h net/cidr.h verify/dkim_verify.h
-store/store.h store/store_lmdb.h store/store_redis.h"
+store/store.h store/store_lmdb.h store/store_redis.h report/report_history.h"
 
 rank() {	# rank FOLDER: its position in LAYERS (1 lowest), 0 if not a layer
 	i=1

@@ -27,11 +27,22 @@ posture_code_name(enum posture_code code)
 	return (unsigned)code < PC_COUNT ? code_names[code] : "UNKNOWN";
 }
 
-/* The family a code belongs to. */
+/* The family a code belongs to; PF_ANY when its raiser sets it. */
 enum posture_family
 posture_code_family(enum posture_code code)
 {
 	return (unsigned)code < PC_COUNT ? code_families[code] : PF_MX;
+}
+
+/* Whether a finding of code may carry family fam. */
+bool
+posture_code_family_ok(enum posture_code code, enum posture_family fam)
+{
+	enum posture_family want = posture_code_family(code);
+
+	if ((unsigned)code >= PC_COUNT || (unsigned)fam >= PF_COUNT)
+		return false;
+	return want == PF_ANY || want == fam;
 }
 
 /* The severity a code has unless its check decides otherwise. */
@@ -49,6 +60,8 @@ posture_family_name(enum posture_family fam)
 		"mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi"
 	};
 
+	if (fam == PF_ANY)
+		return "any";
 	return (unsigned)fam < PF_COUNT ? names[fam] : "unknown";
 }
 

@@ -29,9 +29,12 @@ eval_grade(const struct posture_eval *ev)
 		return 0;
 	for (i = 0; i < ev->nfindings; i++) {
 		const struct posture_finding *f = &ev->findings[i];
-		enum posture_result res = ev->family[f->family].result;
+		enum posture_result res;
 		bool core = f->family <= PF_DMARC;
 
+		if ((unsigned)f->family >= PF_COUNT)	/* no real family (PF_ANY): a bug */
+			continue;
+		res = ev->family[f->family].result;
 		if (res == PR_UNKNOWN || res == PR_TEMPERROR || res == PR_NOT_CHECKED)
 			continue;
 		if (f->severity == SEV_ERROR) {

@@ -4,6 +4,9 @@
  *
  *   history_track()   compare, note, raise RECORD_CHANGED / POSTURE_WEAKENED /
  *                     DKIM_KEY_STALE in the evaluation, regrade it
+ *   history_record_what()  what a record is and where it lives, for messages and
+ *                     reports ("DMARC record at _dmarc.example.com")
+ *   history_format_time()  wall-clock seconds as messages and reports write them
  *
  * Pure: no store, no clock of its own (now_s is given), so every rule is unit-tested
  * with injected time. The caller reads the history, calls this, writes it back.
@@ -40,5 +43,22 @@
  */
 int history_track(struct store_history *h, struct posture_eval *ev, uint64_t now_s,
 		  unsigned versions_max);
+
+/*
+ * Write into out (size outlen, always terminated, cut to fit) what the record named
+ * name of domain is and where it lives: "MX set of D", "SPF record at D", "DMARC
+ * record at _dmarc.D", "DKIM key at SEL._domainkey.D", "MTA-STS record at _mta-sts.D",
+ * "MTA-STS policy of D", "TLS-RPT record at _smtp._tls.D", "BIMI record at
+ * default._bimi.D", else "record NAME of D". Untrusted bytes are sanitized.
+ */
+void history_record_what(const char *name, const char *domain, char *out, size_t outlen);
+
+enum history_time {
+	HISTORY_TIME_DATE,		/* "2026-12-07" */
+	HISTORY_TIME_MINUTE,		/* "2026-12-07 10:15" (UTC) */
+	HISTORY_TIME_RFC3339		/* "2026-12-07T10:15:00Z" */
+};
+/* Write wall-clock seconds s in UTC into out (times past 9999 read as its end). */
+void history_format_time(uint64_t s, enum history_time how, char *out, size_t outlen);
 
 #endif

@@ -238,7 +238,7 @@ posture_encodable(const struct posture_eval *ev)
 		const struct posture_finding *f = &ev->findings[i];
 
 		if ((unsigned)f->code >= PC_COUNT || (unsigned)f->severity > SEV_ERROR ||
-		    f->family != posture_code_family(f->code))
+		    !posture_code_family_ok(f->code, f->family))
 			return false;
 	}
 	if (ev->nselectors > POSTURE_MAX_SELECTORS)
@@ -318,8 +318,8 @@ get_findings(struct pt_buf *b, struct posture_eval *ev)
 		if (pt_buf_u16(b, &code) < 0 || pt_buf_u8(b, &sev) < 0 ||
 		    pt_buf_u8(b, &fam) < 0)
 			return -1;
-		if (code >= PC_COUNT || sev > SEV_ERROR || fam >= PF_COUNT ||
-		    fam != posture_code_family((enum posture_code)code))
+		if (code >= PC_COUNT || sev > SEV_ERROR ||
+		    !posture_code_family_ok((enum posture_code)code, (enum posture_family)fam))
 			return -1;
 		f->code = (enum posture_code)code;
 		f->severity = (enum posture_severity)sev;
