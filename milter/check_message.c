@@ -432,7 +432,10 @@ selectors_for(const struct run *r, const char *domain, const char **out, size_t 
 	for (i = 0; i < o->nselectors; i++)
 		n = selectors_add(out, n, max, o->selectors[i]);
 	n = selectors_configured(o->domain_selectors, o->ndomain_selectors, domain, out, n, max);
-	return selectors_verified(r->in.dkim, domain, out, n, max);
+	n = selectors_verified(r->in.dkim, domain, out, n, max);
+	if (o->more_selectors != NULL)
+		n = o->more_selectors(o->hook_arg, domain, out, n, max);
+	return n;
 }
 
 /* The From domains, then MAIL FROM's when it differs; each evaluated. 0, 1, -1 (OOM). */
@@ -452,7 +455,8 @@ run_domains(struct run *r, struct posture_engine *eng)
 			break;
 	if (cm->envelope[0] && i == cm->nauthor)
 		r->domains[r->ndomains++] = cm->envelope;
-	max = cm->o.nselectors + cm->o.ndomain_selectors + (dr ? dr->nsigs : 0) + 1;
+	max = cm->o.nselectors + cm->o.ndomain_selectors + (dr ? dr->nsigs : 0) +
+	    CHECK_MESSAGE_MORE_SELECTORS + 1;
 	sel = calloc(max, sizeof(*sel));
 	if (sel == NULL) {
 		fprintf(stderr, "posture-check: out of memory\n");
@@ -467,6 +471,8 @@ run_domains(struct run *r, struct posture_engine *eng)
 			status = -1;
 			break;
 		}
+		if (cm->o.evaluated != NULL)
+			cm->o.evaluated(cm->o.hook_arg, r->evs[i]);
 		if (r->evs[i]->error != NULL) {
 			fprintf(stderr, "posture-check: %s: not evaluated: %s\n",
 			    r->evs[i]->domain[0] ? r->evs[i]->domain : r->evs[i]->input,

@@ -13,6 +13,8 @@
  *
  * The domains evaluated: the From domains, then the MAIL FROM domain when it differs.
  * MAIL FROM: --mail-from, else the topmost Return-Path field, else the null sender.
+ * The caller's hooks (posture memory, --fail-on) see each domain: more_selectors before
+ * it is evaluated, evaluated after, before anything is reported.
  */
 #ifndef POSTURE_CHECK_MESSAGE_H
 #define POSTURE_CHECK_MESSAGE_H
@@ -23,6 +25,7 @@
 #include "posture.h"
 
 #define CHECK_MESSAGE_MAX_BYTES (32UL * 1024 * 1024)	/* --message FILE at most */
+#define CHECK_MESSAGE_MORE_SELECTORS 16	/* more_selectors adds at most this many */
 
 struct check_message_opts {
 	const char *path;		/* FILE, or "-" for stdin */
@@ -37,6 +40,13 @@ struct check_message_opts {
 	size_t nselectors;
 	const char *const *domain_selectors;	/* Selectors "domain:selector" */
 	size_t ndomain_selectors;
+	/* Append to out[n..max) (at most CHECK_MESSAGE_MORE_SELECTORS); the new count.
+	 * The strings must last until the next call. NULL: none. */
+	size_t (*more_selectors)(void *arg, const char *domain, const char **out, size_t n,
+				 size_t max);
+	/* Each evaluation (error set or not) before the report; may add findings. */
+	void (*evaluated)(void *arg, struct posture_eval *ev);
+	void *hook_arg;
 };
 
 struct check_message;

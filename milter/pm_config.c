@@ -176,6 +176,14 @@ hostport_valid(const char *s)
 	return dns_server_parse(s, norm, sizeof(norm), why, sizeof(why)) == 0;
 }
 
+/* A Redis address (the Redis key, posture-check --redis): NULL, or a reason. */
+const char *
+pm_config_hostport(const char *s)
+{
+	return hostport_valid(s) ? NULL :
+	    "not an IP address with a port (IPv4:PORT, [IPv6]:PORT)";
+}
+
 /* Copy at most 64 bytes of s into dst, non-printables as '?', "..." when cut. */
 void
 pm_config_printable(char *dst, size_t dstlen, const char *s)
@@ -208,8 +216,8 @@ list_add(const struct key_def *k, struct pm_config *cfg, char *value, char *buf,
 		if (k->kind == V_LIST && dns_server_parse(item, norm, sizeof(norm), why,
 		    sizeof(why)) < 0)
 			return "not an IP address with an optional port (HOST, HOST:PORT, [V6]:PORT)";
-		if (k->kind == V_HOSTPORT_LIST && !hostport_valid(item))
-			return "not an IP address with a port (IPv4:PORT, [IPv6]:PORT)";
+		if (k->kind == V_HOSTPORT_LIST && pm_config_hostport(item) != NULL)
+			return pm_config_hostport(item);
 		if (*count >= most) {
 			snprintf(buf, buflen, "too many items (at most %zu)", most);
 			return buf;

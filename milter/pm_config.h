@@ -7,6 +7,7 @@
  *   pm_config_free()  release what a load allocated
  *   pm_config_number() a decimal number in a range (no sign, no hex, no overflow)
  *   pm_config_port()   a TCP/UDP port, 1 to 65535: every key or option taking one
+ *   pm_config_hostport() an IP address with a port, as Redis (and --redis) take it
  *   pm_config_socket() a libmilter socket spec (Socket, -p) split into its parts
  *   pm_config_printable() a copy safe to print: non-printables masked, length capped
  *
@@ -86,6 +87,8 @@ const char *pm_config_number(const char *s, unsigned long min, unsigned long max
     unsigned long *out);
 /* NULL and *port set, or a reason. */
 const char *pm_config_port(const char *s, unsigned *port);
+/* NULL when s is IPv4:PORT or [IPv6]:PORT (no host names), or a reason (static). */
+const char *pm_config_hostport(const char *s);
 /* NULL and *out filled, or a reason (static text). Nothing is resolved or opened. */
 const char *pm_config_socket(const char *spec, struct pm_socket_addr *out);
 /* Copy at most 64 bytes of s into dst, non-printables as '?', "..." when cut. */

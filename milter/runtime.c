@@ -2,23 +2,20 @@
  * runtime.c - configuration, engine and pool as one reference-counted unit, and the
  * process-wide posture memory they share (see runtime.h).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "record/authres_id.h"
 #include "log.h"
 #include "memory.h"
+#include "memory_open.h"
 #include "runtime.h"
 #include "store/store.h"
-#include "store/store_lmdb.h"
-#include "store/store_redis.h"
 
 static pthread_mutex_t runtime_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct runtime *current;
@@ -56,85 +53,12 @@ memory_log(void *arg, int priority, const char *fmt, ...)
 	pm_log(priority, "posture memory: %s", line);
 }
 
-/*
- * The shape of the configuration for posture memory: FNV-1a over the Selectors, in
- * order and lower-cased (they decide which DKIM keys an evaluation checks).
- */
-static uint32_t
-shape_hash(const struct pm_config *cfg)
-{
-	uint32_t h = 2166136261u;
-	const char *p;
-	size_t i;
-
-	for (i = 0; i < cfg->nselectors; i++) {
-		for (p = cfg->selectors[i]; *p; p++) {
-			h ^= (uint32_t)tolower((unsigned char)*p);
-			h *= 16777619u;
-		}
-		h ^= 0xff;		/* the separator, so "a" "bc" differs from "ab" "c" */
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* The Redis backend's configuration from ours. */
-static void
-redis_config(const struct pm_config *cfg, struct store_redis_config *rc)
-{
-	memset(rc, 0, sizeof(*rc));
-	rc->hosts = (const char *const *)cfg->redis;
-	rc->nhosts = cfg->nredis;
-	rc->password = cfg->redis_password;
-	rc->database = cfg->redis_database;
-	rc->prefix = cfg->redis_prefix ? cfg->redis_prefix : PM_REDIS_PREFIX;
-	rc->timeout_ms = cfg->redis_timeout_ms;
-	rc->log = memory_log;
-}
-
-/*
- * What can be checked of posture memory's settings before it is opened (and with -n):
- * a named StateDirectory must be a directory; the Redis settings must be usable (the
- * backend is made and dropped: it does not connect).
- */
-static int
-memory_check(const struct pm_config *cfg, char *err, size_t errlen)
-{
-	struct store_redis_config rc;
-	struct store_backend *b;
-	struct stat st;
-	char why[256];
-
-	if (cfg->state_directory != NULL && strcmp(cfg->state_directory, "none") != 0) {
-		if (stat(cfg->state_directory, &st) < 0) {
-			snprintf(err, errlen, "StateDirectory %s: %s", cfg->state_directory,
-			    strerror(errno));
-			return -1;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "StateDirectory %s: not a directory",
-			    cfg->state_directory);
-			return -1;
-		}
-	}
-	if (cfg->nredis > 0) {
-		redis_config(cfg, &rc);
-		rc.log = NULL;
-		if ((b = store_redis_open(&rc, why, sizeof(why))) == NULL) {
-			snprintf(err, errlen, "Redis: %s", why);
-			return -1;
-		}
-		b->free(b);
-	}
-	return 0;
-}
-
 /* Give rt's pool a view of the process's store with rt's prefix, shape and bounds. */
 static int
 memory_attach(struct runtime *rt, struct store *s)
 {
-	rt->memory = posture_memory_new(s, rt->cfg.redis_prefix ? rt->cfg.redis_prefix :
-	    PM_REDIS_PREFIX, rt->shape_config, rt->cfg.history_versions);
+	rt->memory = posture_memory_new(s, memory_key_prefix(&rt->cfg), rt->shape_config,
+	    rt->cfg.history_versions);
 	if (rt->memory == NULL)
 		return -1;
 	evalpool_set_memory(rt->pool, rt->memory);
@@ -183,7 +107,7 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 	rt->ninternal = rt->cfg.ninternal_hosts;
 	if (memory_check(&rt->cfg, err, errlen) < 0)
 		goto fail;
-	rt->shape_config = shape_hash(&rt->cfg);
+	rt->shape_config = memory_shape(&rt->cfg);
 
 	posture_options_init(&opts);
 	for (i = 0; i < rt->cfg.nresolvers; i++)
@@ -297,44 +221,15 @@ runtime_put(struct runtime *rt)
 		runtime_free(rt);
 }
 
-/* The LMDB backend in StateDirectory, NULL when off or (default directory) unusable. */
-static int
-memory_open_local(const struct pm_config *cfg, struct store_backend **out, char *err,
-		  size_t errlen)
-{
-	const char *dir = cfg->state_directory ? cfg->state_directory : PM_STATE_DIRECTORY;
-	struct store_lmdb_config lc;
-	char why[256];
-
-	*out = NULL;
-	if (strcmp(dir, "none") == 0)
-		return 0;
-	memset(&lc, 0, sizeof(lc));
-	lc.dir = dir;
-	lc.log = memory_log;
-	if (access(dir, W_OK) < 0) {
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-	} else if ((*out = store_lmdb_open(&lc, why, sizeof(why))) != NULL) {
-		pm_log(LOG_INFO, "posture memory: local in %s", dir);
-		return 0;
-	}
-	if (cfg->state_directory != NULL) {
-		snprintf(err, errlen, "StateDirectory %s: %s", dir, why);
-		return -1;
-	}
-	pm_log(LOG_WARNING, "posture memory: default StateDirectory %s cannot be used (%s): "
-	    "running without local memory (set StateDirectory none to silence this)", dir, why);
-	return 0;
-}
-
 /* Open posture memory once per process and hand it to rt's pool. */
 int
 runtime_memory_open(struct runtime *rt, char *err, size_t errlen)
 {
-	struct store_backend *chain[STORE_CHAIN_MAX] = { NULL, NULL };
-	struct store_redis_config rc;
+	struct memory_source src = {
+		.cfg = &rt->cfg, .default_directory = true,
+		.directory_key = "StateDirectory", .log = memory_log
+	};
 	struct store *s;
-	char why[256];
 	bool open;
 
 	pthread_mutex_lock(&runtime_lock);
@@ -342,29 +237,13 @@ runtime_memory_open(struct runtime *rt, char *err, size_t errlen)
 	pthread_mutex_unlock(&runtime_lock);
 	if (open)
 		return 0;
-	if (memory_open_local(&rt->cfg, &chain[0], err, errlen) < 0)
+	if (memory_open(&src, &s, err, errlen) < 0)
 		return -1;
-	if (rt->cfg.nredis > 0) {
-		redis_config(&rt->cfg, &rc);
-		if ((chain[1] = store_redis_open(&rc, why, sizeof(why))) == NULL) {
-			if (chain[0] != NULL)
-				chain[0]->free(chain[0]);
-			snprintf(err, errlen, "Redis: %s", why);
-			return -1;
-		}
-		pm_log(LOG_INFO, "posture memory: shared on Redis %s%s", rt->cfg.redis[0],
-		    rt->cfg.nredis > 1 ? " (and failovers)" : "");
-	}
-	if (chain[0] == NULL && chain[1] == NULL)
+	if (s == NULL)
 		return 0;
-	if ((s = store_new(chain, STORE_CHAIN_MAX, NULL, NULL)) == NULL) {
-		snprintf(err, errlen, "posture memory: out of memory");
-		return -1;
-	}
 	pthread_mutex_lock(&runtime_lock);
 	memory = s;
-	snprintf(memory_prefix, sizeof(memory_prefix), "%s",
-	    rt->cfg.redis_prefix ? rt->cfg.redis_prefix : PM_REDIS_PREFIX);
+	snprintf(memory_prefix, sizeof(memory_prefix), "%s", memory_key_prefix(&rt->cfg));
 	pthread_mutex_unlock(&runtime_lock);
 	if (memory_attach(rt, s) < 0) {
 		snprintf(err, errlen, "posture memory: out of memory");
