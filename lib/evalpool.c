@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "cache/cache.h"
+#include "eval_metrics.h"
 #include "evalpool.h"
 #include "store/store.h"
 #include "store/store_codec.h"
@@ -333,6 +334,7 @@ job_run(struct evalpool *pool, struct eval_ticket *t)
 	}
 	ev = posture_evaluate(pool->eng, t->domain, (const char *const *)t->selectors,
 	    t->nselectors);
+	eval_metrics_count(ev);
 	if (ev != NULL) {
 		snap = cache_snapshot_new(ev, eval_size(ev), eval_free_fn, ev->ttl);
 		if (snap == NULL)
