@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "eval_metrics.h"
 #include "evalpool.h"
 #include "memory.h"
 #include "store/store_codec.h"
@@ -294,6 +295,7 @@ job_run(struct evalpool *pool, struct eval_ticket *t)
 		pool->stats.changes++;
 		pthread_mutex_unlock(&pool->lock);
 	}
+	eval_metrics_count(ev);		/* change findings included */
 	if (ev != NULL) {
 		snap = cache_snapshot_new(ev, eval_size(ev), eval_free_fn, ev->ttl);
 		if (snap == NULL) {

@@ -34,6 +34,7 @@
 #include "callbacks.h"
 #include "dns/dns.h"
 #include "log.h"
+#include "metrics_milter.h"
 #include "record/mail_addr.h"
 #include "runtime.h"
 #include "util/strbuf.h"
@@ -503,6 +504,7 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m,
 	    out.spf_done ? spf_result_name(out.spf.result) : "none",
 	    dr ? dkim_verify_word(dr->summary) : "none",
 	    out.dmarc_done ? dmarc_verdict_word(out.dmarc.result) : "none");
+	metrics_verdicts(&out, dr);
 	return ok;
 }
 
@@ -626,6 +628,7 @@ cb_eom(SMFICTX *ctx)
 	qid = smfi_getsymval(ctx, "i");
 	if (qid == NULL || *qid == '\0')
 		qid = "NOQUEUE";
+	metrics_eom_begin();
 	if (strip_forged(m) > cc->rt->cfg.max_forged_headers) {
 		pm_log(LOG_WARNING, "%s: rejected: %u forged %s and %s fields (%u and %u), "
 		    "over MaxForgedHeaders %u", qid, strip_forged(m), HEADER_NAME, AUTHRES_NAME,
@@ -635,14 +638,15 @@ cb_eom(SMFICTX *ctx)
 		    " or " AUTHRES_NAME " header fields");
 		msg_free(m);
 		cc->msg = NULL;
-		return SMFIS_REJECT;
+		return metrics_message_done(false, true, SMFIS_REJECT);
 	}
 	/* Forged copies go first, from the highest index down (ARCHITECTURE.md, Life of a message). */
 	if (!strip_apply(ctx, HEADER_NAME, &m->posture, qid) ||
 	    !strip_apply(ctx, AUTHRES_NAME, &m->authres, qid))
 		ok = false;
+	metrics_forged_removed(m->posture.n + m->authres.n);
 	if (m->skip)
-		return ok ? SMFIS_CONTINUE : on_error(cc);
+		return metrics_message_done(true, ok, ok ? SMFIS_CONTINUE : on_error(cc));
 
 	/* The header From domains first, then MAIL FROM when it differs. */
 	for (i = 0; i < m->nauthor; i++)
@@ -687,7 +691,7 @@ cb_eom(SMFICTX *ctx)
 	free(line);
 	msg_free(m);
 	cc->msg = NULL;
-	return ok ? SMFIS_CONTINUE : on_error(cc);
+	return metrics_message_done(false, ok, ok ? SMFIS_CONTINUE : on_error(cc));
 }
 
 /* The message was aborted: forget it. */

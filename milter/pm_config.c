@@ -34,7 +34,7 @@
 
 enum value_kind { V_STRING, V_AUTHSERV, V_LIST, V_CIDR_LIST, V_SELECTORS, V_BOOL, V_ULONG, V_UINT,
 	V_SECONDS_MS, V_STRIP, V_ON_ERROR, V_FACILITY, V_SOCKET, V_PORT, V_USER, V_FILE, V_PIDFILE,
-	V_HOSTPORT_LIST, V_PREFIX };
+	V_HOSTPORT_LIST, V_PREFIX, V_LOG_FORMAT };
 
 /* The resolver takes at most this many servers (dns_resolver_new(), lib/dns.c). */
 #define RESOLVER_MAX 8
@@ -75,6 +75,8 @@ static const struct key_def keys[] = {
 	{ "BIMITrustAnchors",	V_FILE, F(bimi_trust_anchors), 0, 0, 0 },
 	{ "AllowPrivateAddresses", V_BOOL, F(allow_private_addresses), 0, 0, 0 },
 	{ "SyslogFacility",	V_FACILITY, F(syslog_facility), 0, 0, 0 },
+	{ "LogFormat",		V_LOG_FORMAT, F(log_format), 0, 0, 0 },
+	{ "MetricsSocket",	V_SOCKET, F(metrics_socket), 0, 0, 0 },
 	{ "StateDirectory",	V_STRING, F(state_directory), 0, 0, 0 },
 	{ "Redis",		V_HOSTPORT_LIST, F(redis), F(nredis), 0, 0 },
 	{ "RedisPassword",	V_STRING, F(redis_password), 0, 0, 0 },
@@ -122,6 +124,7 @@ pm_config_free(struct pm_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->bimi_trust_anchors);
 	free(cfg->syslog_facility);
+	free(cfg->metrics_socket);
 	free(cfg->state_directory);
 	free(cfg->redis_password);
 	free(cfg->redis_prefix);
@@ -538,6 +541,14 @@ key_apply(const struct key_def *k, struct pm_config *cfg, char *value, char *buf
 			if (!strcasecmp(value, facilities[i]))
 				return string_set(field, facilities[i]);
 		return "not a syslog facility (mail, daemon, user, local0..local7)";
+	case V_LOG_FORMAT:
+		if (!strcasecmp(value, "text"))
+			cfg->log_format = PM_LOG_TEXT;
+		else if (!strcasecmp(value, "json"))
+			cfg->log_format = PM_LOG_JSON;
+		else
+			return "expected text or json";
+		return NULL;
 	}
 	return "internal error";
 }

@@ -30,6 +30,7 @@
 
 enum pm_strip { PM_STRIP_ALL, PM_STRIP_OURS };
 enum pm_on_error { PM_ON_ERROR_ACCEPT, PM_ON_ERROR_TEMPFAIL };
+enum pm_log_format { PM_LOG_TEXT, PM_LOG_JSON };
 
 struct pm_config {
 	char *socket;			/* owned; libmilter syntax */
@@ -59,6 +60,8 @@ struct pm_config {
 	char *bimi_trust_anchors;	/* owned or NULL */
 	bool allow_private_addresses;
 	char *syslog_facility;		/* owned; "mail" */
+	enum pm_log_format log_format;	/* LogFormat; default text */
+	char *metrics_socket;		/* owned or NULL (none: nothing listens); libmilter syntax */
 	/* Posture memory (store.h). */
 	char *state_directory;		/* owned; NULL: PM_STATE_DIRECTORY, not named; "none": off */
 	char *redis[PM_MAX_LIST];	/* owned; IPv4:PORT or [IPv6]:PORT, failover order */

@@ -11,7 +11,9 @@
  * (a failure says why: socket_failure_reason()) and give a unix socket to UserID
  * through a descriptor (socket_give(): no path is followed twice, no symlink at
  * all), drop privileges to UserID, write PidFile, open posture memory (StateDirectory,
- * Redis: once per process, as UserID), then hand over to smfi_main(). libmilter's own
+ * Redis: once per process, as UserID), then hand over to smfi_main(). MetricsSocket, when
+ * set, is checked like the milter socket and opened right after it (metrics_http.c,
+ * its own thread), given to UserID the same way, closed after smfi_main(). libmilter's own
  * signal thread stops the daemon on SIGTERM, SIGINT and
  * SIGHUP: no new connections, then up to 5 s for open ones to close; SIGUSR1 reloads the configuration on a
  * thread of ours (a bad new configuration keeps the old one and says why). A reload
@@ -38,6 +40,7 @@
 #include "callbacks.h"
 #include "config.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "runtime.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/posture-milter.conf"
@@ -349,7 +352,7 @@ main(int argc, char **argv)
 	struct runtime *rt;
 	static sigset_t blocked, usr1;
 	static char config_abs[PATH_MAX];
-	struct pm_socket_addr sock_addr;
+	struct pm_socket_addr sock_addr, metrics_addr;
 	pthread_t reloader;
 	char err[512];
 	int c, rc;
@@ -418,7 +421,9 @@ main(int argc, char **argv)
 		runtime_put(rt);
 		return 1;
 	}
-	if (socket_check(socket_spec, &sock_addr, err, sizeof(err)) < 0) {
+	if (socket_check(socket_spec, &sock_addr, err, sizeof(err)) < 0 ||
+	    (rt->cfg.metrics_socket != NULL && socket_check(rt->cfg.metrics_socket, &metrics_addr,
+	    err, sizeof(err)) < 0)) {
 		fprintf(stderr, "posture-milter: %s\n", err);
 		runtime_put(rt);
 		return 1;
@@ -442,7 +447,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	pm_log_open("posture-milter", rt->cfg.syslog_facility, foreground);
+	pm_log_open("posture-milter", rt->cfg.syslog_facility, foreground,
+	    rt->cfg.log_format == PM_LOG_JSON);
 	runtime_install(rt);
 
 	/* Unix sockets: owner and group read/write, nobody else (the MTA's group). */
@@ -459,7 +465,13 @@ main(int argc, char **argv)
 		pm_log(LOG_ERR, "cannot open the milter socket %s: %s", socket_spec, err);
 		return 1;
 	}
-	if (socket_give(&sock_addr, rt->cfg.user_id) < 0 ||
+	if (rt->cfg.metrics_socket != NULL &&
+	    metrics_http_start(&metrics_addr, err, sizeof(err)) < 0) {
+		pm_log(LOG_ERR, "cannot open the metrics socket %s: %s", rt->cfg.metrics_socket, err);
+		return 1;
+	}
+	if ((rt->cfg.metrics_socket != NULL && socket_give(&metrics_addr, rt->cfg.user_id) < 0) ||
+	    socket_give(&sock_addr, rt->cfg.user_id) < 0 ||
 	    drop_privileges(rt->cfg.user_id) < 0 || write_pidfile(rt->cfg.pid_file) < 0)
 		return 1;
 	/* Posture memory's files belong to UserID: open it only now, once per process. */
@@ -476,6 +488,7 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	pm_log(LOG_INFO, "posture-milter stopping");
 	drain_connections(5);
+	metrics_http_stop();
 	if (rt->cfg.pid_file != NULL)
 		(void)unlink(rt->cfg.pid_file);
 	/* Free what we hold, so leak checkers see only real leaks. */

@@ -32,6 +32,8 @@ PACKAGES=(
 	nginx	# the HTTPS test server (tests/integration/https.sh)
 	liblmdb-dev	# posture memory: the embedded store (StateDirectory)
 	libhiredis-dev redis-server	# posture memory shared by a fleet; tests run their own redis-server
+	libmicrohttpd-dev	# MetricsSocket: the embedded HTTP server of GET /metrics
+	prometheus	# promtool check metrics (tests/integration/metrics.sh)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 )
 
@@ -42,7 +44,7 @@ fi
 
 # The packages with a system service the tests must not start: those not yet installed.
 new_services=()
-for pkg in nsd postfix nginx opendkim redis-server; do
+for pkg in nsd postfix nginx opendkim redis-server prometheus; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		new_services+=("$pkg")
 	fi

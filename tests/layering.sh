@@ -20,7 +20,7 @@ PUBLIC="posture.h codes.h"
 # its inputs, the parsers the milter feeds header by header, the small utilities, and
 # posture memory's chain and backends (runtime.c opens them once per process), and the
 # reports of a domain's remembered records (posture-check --history).
-PROGRAM_HEADERS="evalpool.h verify/verify.h verify/selectors.h record/authres_id.h record/mail_addr.h
+PROGRAM_HEADERS="evalpool.h util/metrics.h verify/verify.h verify/selectors.h record/authres_id.h record/mail_addr.h
 record/msg_parse.h util/strbuf.h dns/dns.h dns/dns_server.h net/cidr.h verify/dkim_verify.h
 store/store.h store/store_lmdb.h store/store_redis.h memory.h report/report_history.h"
 

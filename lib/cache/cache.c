@@ -8,6 +8,8 @@
  *
  * DNS and document entries are immutable once inserted (a newer answer replaces the
  * entry), so a hit takes a reference under the shard lock and reads after unlocking.
+ * Every lookup is counted in posture_milter_cache_lookups_total (util/metrics.h), and
+ * the newest cache answers posture_milter_cache_entries at scrape time.
  *
  * What can go wrong: out of memory (-1 / CACHE_ERROR, nothing half-inserted); the
  * kernel refusing getrandom() (the hash key then falls back to clock and address
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #include "util/ascii.h"
+#include "util/metrics.h"
 #include "cache/cache_int.h"
 
 #define CONTAINER_OF(ptr, type, member) \
@@ -106,6 +109,16 @@ random_key(uint8_t key[LRU_HASH_KEY_LEN], const void *salt)
 	memcpy(key + 8, &b, 8);
 }
 
+/* posture_milter_cache_entries{layer} of cache arg, read at scrape time. */
+static int64_t
+entries_sample(void *arg, size_t layer)
+{
+	struct cache_stats st;
+
+	cache_stats(arg, (enum cache_layer)layer, &st);
+	return (int64_t)st.entries;
+}
+
 /* A cache; NULL on OOM or a config that makes no sense. */
 struct cache *
 cache_new(const struct cache_config *cfg)
@@ -142,6 +155,8 @@ cache_new(const struct cache_config *cfg)
 			return NULL;
 		}
 	}
+	/* The newest cache is the running configuration's (a reload makes a new one). */
+	metric_sampler_set(metrics_get(M_CACHE_ENTRIES), entries_sample, c);
 	return c;
 }
 
@@ -153,6 +168,7 @@ cache_free(struct cache *c)
 
 	if (c == NULL)
 		return;
+	metric_sampler_clear(metrics_get(M_CACHE_ENTRIES), c);
 	for (i = 0; i < CACHE_LAYERS; i++)
 		lru_table_destroy(&c->layer[i]);
 	free(c);
@@ -372,12 +388,14 @@ cache_dns_get(struct cache *c, const char *name, uint16_t type, struct dns_answe
 		s->ctr.misses++;
 		lru_unlock(s);
 		lru_collect(t, garbage);
+		metrics_count(M_CACHE_LOOKUPS, LAYER_DNS, LOOKUP_MISS);
 		return CACHE_MISS;
 	}
 	lru_touch(s, n);
 	lru_ref(n);
 	s->ctr.hits++;
 	lru_unlock(s);
+	metrics_count(M_CACHE_LOOKUPS, LAYER_DNS, LOOKUP_HIT);
 
 	e = (struct dns_entry *)n;
 	rc = dns_answer_copy(out, &e->answer);
@@ -466,9 +484,9 @@ cache_doc_put(struct cache *c, const char *url, const struct cache_doc_in *in)
 	return 0;
 }
 
-/* A fresh or stale document by reference, or CACHE_MISS. */
-enum cache_result
-cache_doc_get(struct cache *c, const char *url, const struct cache_doc **out)
+/* A fresh or stale document by reference, or CACHE_MISS; counted when count is set. */
+static enum cache_result
+doc_find(struct cache *c, const char *url, const struct cache_doc **out, bool count)
 {
 	struct lru_table *t = &c->layer[CACHE_DOC];
 	struct lru_shard *s;
@@ -504,7 +522,24 @@ cache_doc_get(struct cache *c, const char *url, const struct cache_doc **out)
 		*out = &e->doc;
 	}
 	lru_unlock(s);
+	if (count)
+		metrics_count(M_CACHE_LOOKUPS, LAYER_DOCUMENT, rc == CACHE_HIT ? LOOKUP_HIT :
+		    rc == CACHE_STALE ? LOOKUP_STALE : LOOKUP_MISS);
 	return rc;
+}
+
+/* A fresh or stale document by reference, or CACHE_MISS. */
+enum cache_result
+cache_doc_get(struct cache *c, const char *url, const struct cache_doc **out)
+{
+	return doc_find(c, url, out, true);
+}
+
+/* The same, not counted as a lookup. */
+enum cache_result
+cache_doc_peek(struct cache *c, const char *url, const struct cache_doc **out)
+{
+	return doc_find(c, url, out, false);
 }
 
 /* Drop a reference from cache_doc_get(). */

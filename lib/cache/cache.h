@@ -3,7 +3,8 @@
  *
  *   cache_config_init() cache_new() cache_free() cache_stats()
  *   cache_dns_put() cache_dns_get()                         (name, type) -> answer
- *   cache_doc_put() cache_doc_get() cache_doc_release()     URL -> fetched document
+ *   cache_doc_put() cache_doc_get() cache_doc_peek() cache_doc_release()
+ *                                                           URL -> fetched document
  *   cache_snapshot_new() _data() _size() _ttl() _ref() _release()
  *   cache_posture_get_or_start() _complete() _fail() _wait() _put()
  *   cache_posture_learn_selector() cache_posture_selectors()
@@ -192,6 +193,9 @@ int cache_doc_put(struct cache *c, const char *url, const struct cache_doc_in *i
  */
 enum cache_result cache_doc_get(struct cache *c, const char *url,
 				const struct cache_doc **out);
+/* cache_doc_get() that is not a lookup: reading back what was just put (uncounted). */
+enum cache_result cache_doc_peek(struct cache *c, const char *url,
+				 const struct cache_doc **out);
 void cache_doc_release(struct cache *c, const struct cache_doc *doc);
 
 /* ---- posture snapshots ---- */

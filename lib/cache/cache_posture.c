@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "util/ascii.h"
+#include "util/metrics.h"
 #include "cache/cache_int.h"
 
 struct cache_snapshot {
@@ -383,6 +384,11 @@ out:
 	lru_unlock(s);
 	lru_collect(t, garbage);
 	cache_snapshot_release(drop);
+	if (rc != CACHE_ERROR)
+		metrics_count(M_CACHE_LOOKUPS, LAYER_POSTURE, rc == CACHE_HIT ||
+		    rc == CACHE_HIT_REFRESH ? LOOKUP_HIT : rc == CACHE_STALE ||
+		    rc == CACHE_STALE_REFRESH ? LOOKUP_STALE : rc == CACHE_MISS_WAIT ?
+		    LOOKUP_JOIN : LOOKUP_MISS);
 	return rc;
 }
 

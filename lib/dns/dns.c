@@ -58,6 +58,11 @@
 #include "dns/dns.h"
 #include "dns/dns_msg.h"
 #include "dns/dns_server.h"
+#include "util/metrics.h"
+
+/* posture_milter_dns_queries_total's outcomes are our statuses, in order. */
+_Static_assert(DNSQ_OK == (int)DNS_OK && DNSQ_TIMEOUT == (int)DNS_TIMEOUT &&
+    DNSQ_ERROR == (int)DNS_ERROR, "metrics.h DNSQ_* follow enum dns_status");
 
 #define EDNS_PAYLOAD		1232	/* DNS flag day 2020: no fragmentation */
 #define DEFAULT_TIMEOUT_MS	2000
@@ -758,12 +763,14 @@ dns_batch_wait(struct dns_batch *b, uint64_t deadline_ms)
 			*out = q->ans;
 			memset(&q->ans, 0, sizeof(q->ans));
 			query_free(q);
+			metrics_dns_query(dns_type_str(out->qtype), out->status, out->elapsed_ms);
 			continue;
 		}
 		answer_status(out, q->qname, q->qname, q->qtype,
 		    r->stopping ? DNS_ERROR : DNS_TIMEOUT);
 		out->queries = q->wire;
 		out->elapsed_ms = (unsigned)(now - q->start_ms);
+		metrics_dns_query(dns_type_str(out->qtype), out->status, out->elapsed_ms);
 		if (q->submitted) {
 			q->abandoned = true;	/* the thread frees it */
 			q->batch = NULL;

@@ -224,7 +224,7 @@ slot_store(struct fetch_slot *slot, struct cache *cache)
 	if (cache_doc_put(cache, slot->url, &in) < 0)
 		return;
 	/* The entry just stored (a concurrent put for the URL may have won: then its). */
-	if (cache_doc_get(cache, slot->url, &d) == CACHE_MISS)
+	if (cache_doc_peek(cache, slot->url, &d) == CACHE_MISS)
 		return;
 	slot->doc.has_prev = d->has_prev;
 	memcpy(slot->doc.prev_hash, d->prev_body_hash, HTTPS_HASH_LEN);

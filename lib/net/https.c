@@ -16,6 +16,7 @@
  *     it before the body, the write callback cuts a body that grows past it (chunked);
  *   - connect and total timeouts, the total one bounded by the batch deadline, so a
  *     slow body ends as HTTPS_ERR_TIMEOUT with the bytes received so far.
+ * Each fetch's outcome is counted in posture_milter_https_fetches_total (util/metrics.h).
  *
  * What can go wrong: every curl error maps to one enum https_error with a one-line,
  * printable error text (sanitized: curl's messages may quote server bytes). Out of
@@ -40,6 +41,7 @@
 #include "net/https.h"
 #include "net/ipaddr.h"
 #include "util/dnsname.h"
+#include "util/metrics.h"
 #include "util/strbuf.h"
 
 #ifndef PACKAGE_VERSION
@@ -610,6 +612,28 @@ run_multi(CURLM *multi, struct fetch *fs, size_t n, uint64_t deadline_ms)
 	}
 }
 
+_Static_assert(HTTPS_ERR_URL == -1 && HTTPS_ERR_INTERNAL == -10,
+    "posture_milter_https_fetches_total's outcomes follow enum https_error");
+
+/* Count the outcome of n fetches: 2xx, another HTTP status, or one of our errors. */
+static void
+count_fetches(const struct https_result *results, size_t n)
+{
+	size_t i, outcome;
+
+	for (i = 0; i < n; i++) {
+		if (results[i].status >= 200 && results[i].status < 300)
+			outcome = 0;				/* ok */
+		else if (results[i].status > 0)
+			outcome = 1;				/* http_error */
+		else if (results[i].status >= HTTPS_ERR_INTERNAL)
+			outcome = (size_t)(1 - results[i].status); /* url .. internal */
+		else
+			continue;
+		metrics_count(M_HTTPS_FETCHES, outcome, 0);
+	}
+}
+
 /* Run n requests in parallel. */
 void
 https_fetch_many(const struct https_options *opts, const struct https_request *reqs,
@@ -631,6 +655,7 @@ https_fetch_many(const struct https_options *opts, const struct https_request *r
 		for (i = 0; i < n; i++)
 			set_error(&results[i], HTTPS_ERR_INTERNAL, "libcurl could not start");
 		free(fs);
+		count_fetches(results, n);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -653,6 +678,7 @@ https_fetch_many(const struct https_options *opts, const struct https_request *r
 		fetch_free(&fs[i], multi);
 	curl_multi_cleanup(multi);
 	free(fs);
+	count_fetches(results, n);
 }
 
 /* One request. */

@@ -11,6 +11,9 @@
  * backend is safe to call from any thread (store_lmdb.h, store_redis.h). What can go
  * wrong is a backend's business (each logs its own outages); the chain goes on with
  * the others and reports STORE_FAILED only when none answered.
+ *
+ * Metrics (util/metrics.h): each backend's reads are lookups of the layer named
+ * after it (hit, miss), its failed reads and writes posture_milter_store_errors_total.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "util/metrics.h"
 
 struct store {
 	struct store_backend *b[STORE_CHAIN_MAX];	/* owned; nearest first */
@@ -122,9 +126,11 @@ store_get(struct store *s, const char *key, uint8_t **val, size_t *len, uint64_t
 			continue;
 		st = b->get(b, key, val, len, deadline_ms);
 		if (st == STORE_FAILED) {
+			metrics_count_words(M_STORE_ERRORS, b->name, NULL);
 			failed++;
 			continue;
 		}
+		metrics_count_words(M_CACHE_LOOKUPS, b->name, st == STORE_FOUND ? "hit" : "miss");
 		if (st != STORE_FOUND)
 			continue;
 		for (j = 0; j < i && copy_ttl_s > 0; j++)
@@ -200,7 +206,11 @@ store_put(struct store *s, const char *key, const uint8_t *val, size_t len, uint
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (s->b[i]->put == NULL || s->b[i]->put(s->b[i], key, val, len, expire_s) < 0)
+		if (s->b[i]->put == NULL)
 			rc = -1;
+		else if (s->b[i]->put(s->b[i], key, val, len, expire_s) < 0) {
+			metrics_count_words(M_STORE_ERRORS, s->b[i]->name, NULL);
+			rc = -1;
+		}
 	return rc;
 }
