@@ -11,7 +11,9 @@
 #    dkimv.test twice, then an unsigned one from dmarc-p-none.test; the counters moved
 #    by exactly: messages annotated +3, verdicts dkim=pass +2, findings
 #    DMARC_POLICY_NONE (warn) +1 (evaluated once), posture cache lookups miss +2 and
-#    hit +1 (the second message from dkimv.test), evaluations +2, eom wait count +3;
+#    hit +1 (the second message from dkimv.test), evaluations +3 (two domains, and
+#    dkimv.test once more when the first signed message's selector verified: the
+#    recheck that makes it count in that message's header), eom wait count +3;
 #    build_info and start_time present;
 #  - promtool check metrics accepts the exposition (Debian package prometheus; with CI
 #    set a missing promtool is a failure, otherwise that one check is skipped);
@@ -259,8 +261,8 @@ if python3 "$WORK/delta.py" "$WORK/before.prom" "$WORK/after.prom" \
 	'posture_milter_findings_total{code="DMARC_POLICY_NONE",severity="warn"}=1' \
 	'posture_milter_cache_lookups_total{layer="posture",result="miss"}=2' \
 	'posture_milter_cache_lookups_total{layer="posture",result="hit"}=1' \
-	'posture_milter_evaluations_total{outcome="ok"}=2' \
-	'posture_milter_evaluation_duration_seconds_count=2' \
+	'posture_milter_evaluations_total{outcome="ok"}=3' \
+	'posture_milter_evaluation_duration_seconds_count=3' \
 	'posture_milter_eom_wait_seconds_count=3' \
 	'posture_milter_dns_queries_total{type="TXT",outcome="ok"}>=1' \
 	'posture_milter_build_info{version="'"$("$PM" -V | cut -d' ' -f2)"'"}>=1' \
