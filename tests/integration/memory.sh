@@ -26,6 +26,11 @@
 #      selector came from the shared list (pm:<schema>:sel:learn.test). Control: the
 #      same for learn-forged.test, whose signature does not verify, reads dkim=unknown
 #      on both.
+#  (f) change tracking through the daemon: track.test evaluated, its zone weakened
+#      (SPF removed, DMARC p=reject -> p=none) and NSD reloaded; a daemon on the same
+#      StateDirectory re-evaluates: POSTURE_WEAKENED in the spf and dmarc comments of
+#      the header, RECORD_CHANGED for both records in the log with the message's queue
+#      id; the next evaluation raises neither.
 # Prints "ok NAME" / "FAIL NAME: reason" and "N passed, N failed".
 #
 # Environment: top_srcdir, top_builddir, NSD (Makefile.am TESTS_ENVIRONMENT);
@@ -79,6 +84,19 @@ if ! vf_make "$WORK/vf" "$SIGN" "$top_srcdir"; then
 	exit 99
 fi
 ZONES="$WORK/vf/zones"
+# track.test, for (f): rewritten during the run.
+cat >"$ZONES/track.test.zone" <<'EOF'
+$ORIGIN track.test.
+$TTL 300
+@	IN SOA	ns.test. hostmaster.test. ( 2026010101 3600 900 604800 300 )
+	IN NS	ns.test.
+	IN MX	10 mx.track.test.
+	IN MX	20 mx2.track.test.
+mx	IN A	192.0.2.25
+mx2	IN A	192.0.2.26
+@	IN TXT	"v=spf1 mx -all"
+_dmarc	IN TXT	"v=DMARC1; p=reject; rua=mailto:dmarc@track.test"
+EOF
 if ! nsd_start "$ZONES"; then
 	rm -rf "$WORK"
 	echo "FAIL setup: NSD did not start on the fixture zones"
@@ -397,6 +415,86 @@ if redis_start; then
 	redis_stop
 else
 	fail "selectors/redis" "redis-server did not start"
+fi
+
+# ---- (f) change tracking through the daemon ----
+# track.test is evaluated by a daemon with StateDirectory (its history written), the
+# daemon stops; the zone loses its SPF record and DMARC goes from p=reject to p=none
+# (NSD reloaded); a daemon on the same directory, started once the stored snapshot has
+# expired (CacheMaxTTL 1), evaluates again: the header's spf and dmarc comments carry
+# POSTURE_WEAKENED, and the log has RECORD_CHANGED for both records with the queue id
+# of the message that revealed them. Control: a third daemon, after the next expiry,
+# raises neither (the new values are known now).
+cat >"$WORK/track.lua" <<'EOF'
+local T = dofile(mtdir .. "/_lib.lua")
+local conn = T.connect()
+local h = T.send(conn, {
+	from = "<bounce@track.test>",
+	headers = { { "From", "<sender@track.test>" }, { "Subject", "track" } },
+	eom_macros = { i = qid },
+})
+T.expect_domains(h, "track.test")
+for _, fam in ipairs({ "spf", "dmarc" }) do
+	local f = h[1].fam[fam]
+	T.check(f ~= nil, "no %s= in %q", fam, h[1].text)
+	local has = f.comment:find("POSTURE_WEAKENED", 1, true) ~= nil
+	T.check(has == (weakened == "yes"), "%s: POSTURE_WEAKENED %s in %q", fam,
+	    has and "present" or "absent", h[1].text)
+end
+mt.disconnect(conn)
+EOF
+# track_run NAME QID WEAKENED(yes|no): a daemon on $WORK/track-state evaluates track.test.
+track_run() {
+	local name="$1" qid="$2" weakened="$3" sock log="$WORK/track-$2.log"
+	sock="inet:$(free_port)@127.0.0.1"
+	write_conf "$WORK/track-$qid.conf" "$sock" "$LIVE" "StateDirectory $WORK/track-state" \
+		"CacheMinTTL 0" "CacheMaxTTL 1"
+	if ! start_milter "$WORK/track-$qid.conf" "$log"; then
+		fail_with "$name" "the daemon did not start" "$log"
+		return 1
+	fi
+	if run_lua "$sock" "$WORK/track.lua" "$WORK/track-$qid.out" -D "qid=$qid" \
+		-D "weakened=$weakened"; then
+		pass "$name"
+	else
+		cat "$log" >>"$WORK/track-$qid.out"
+		fail_with "$name" "the header is not as expected" "$WORK/track-$qid.out"
+	fi
+	stop_milters "$name-stops" "$MPID" "$log"
+}
+mkdir "$WORK/track-state"
+track_run "track/first-evaluation" TRACK1 no
+sed -i -e '/v=spf1/d' -e 's/p=reject/p=none/' -e 's/2026010101/2026010102/' \
+	"$ZONES/track.test.zone"
+kill -HUP "$NSD_PID"
+reloaded=no
+for _ in $(seq 1 100); do
+	# The apex TXT (the SPF record) is gone once the new zone is served.
+	case "$(nsd_query track.test TXT)" in *"rcode=NOERROR"*" an=0"*) reloaded=yes; break ;; esac
+	sleep 0.1
+done
+if [ "$reloaded" = yes ]; then
+	sleep 2		# the stored snapshot's lifetime (CacheMaxTTL 1) runs out
+	track_run "track/weakened-in-the-header" TRACK2 yes
+	for rec in "SPF record at track.test" "DMARC record at _dmarc.track.test"; do
+		if grep -q "TRACK2: track.test: RECORD_CHANGED info: $rec changed since" \
+			"$WORK/track-TRACK2.log"; then
+			pass "track/logged-with-queue-id: $rec"
+		else
+			fail_with "track/logged-with-queue-id: $rec" "no RECORD_CHANGED line" \
+				"$WORK/track-TRACK2.log"
+		fi
+	done
+	sleep 2
+	track_run "track/unchanged-raises-nothing" TRACK3 no
+	if grep -q "RECORD_CHANGED" "$WORK/track-TRACK3.log"; then
+		fail_with "track/unchanged-logs-no-change" "RECORD_CHANGED again" \
+			"$WORK/track-TRACK3.log"
+	else
+		pass "track/unchanged-logs-no-change"
+	fi
+else
+	fail "track/zone-reloaded" "NSD still answers the old track.test"
 fi
 
 # ---- (d) a named StateDirectory that does not exist ----
