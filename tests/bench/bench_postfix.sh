@@ -38,6 +38,15 @@
 #   pm-warm-unix     posture-milter, unix socket, every domain already evaluated
 #   pm-cold-unix     posture-milter, unix socket, started afresh just before the run
 #   pm-warm-inet, pm-cold-inet   the same over TCP
+#   pm-warm-memory-unix   pm-warm-unix with posture memory: StateDirectory (LMDB) and
+#                    Redis (a private redis-server, tests/integration/redis.sh); what the
+#                    memory costs a warm milter, whose lookups all hit its own cache
+#   pm-restart-memory-unix   the same milter warmed, then restarted on the same
+#                    memory: a new process (or a second MX host) served from LMDB and
+#                    Redis instead of evaluating (compare pm-cold-unix)
+# For the memory rows it also prints Redis commands per message (INFO commandstats)
+# and the LMDB file's size per domain; for every pm row, the evaluations per message
+# (summary lines saying "evaluated" or "rechecked").
 # posture-milter runs with its defaults besides Socket, Resolver, AuthservID, UserID and
 # EvaluationTimeout 5: AuthResults yes, i.e. SPF, DKIM and DMARC of every message.
 # The rows run in turn, ROUNDS times (alternating, so that drift hits every row alike).
@@ -119,6 +128,8 @@ SIGNER="$BUILD/dkim_sign_tool"
 . "$top_srcdir/tests/integration/nsd.sh"
 # shellcheck source=tests/integration/postfix.sh
 . "$top_srcdir/tests/integration/postfix.sh"
+# shellcheck source=tests/integration/redis.sh
+. "$top_srcdir/tests/integration/redis.sh"
 
 if [ ! -x "$LOAD" ] || [ ! -x "$SIGNER" ]; then
 	echo "# building smtp_load and dkim_sign_tool: make -C $BUILD smtp_load dkim_sign_tool"
@@ -144,6 +155,7 @@ if [ -z "$ROWS" ]; then
 	ROWS="none null-inet-stock null-inet null-unix"
 	if [ -x "$PM" ]; then
 		ROWS="$ROWS pm-warm-unix pm-cold-unix pm-warm-inet pm-cold-inet"
+		ROWS="$ROWS pm-warm-memory-unix pm-restart-memory-unix"
 	else
 		echo "# $PM is not built: the posture-milter rows are left out"
 	fi
@@ -254,6 +266,14 @@ done
 PF_SINK_DUMP=0
 PF_MAIN_CF_EXTRA=("milter_default_action = tempfail")
 pf_start "${listeners[@]}" || { echo "bench_postfix.sh: Postfix did not start" >&2; exit 1; }
+case " $ROWS " in
+*-memory-*)
+	if ! redis_find_binary || ! redis_start; then
+		echo "bench_postfix.sh: the memory rows need redis-server (Debian package redis-server)" >&2
+		exit 1
+	fi
+	;;
+esac
 MAIL_OWNER="$("$PF_POSTCONF" -c "$PF_CONF" -h mail_owner)"
 WORK="$PF_DIR/bench"
 mkdir -p "$WORK"
@@ -317,6 +337,15 @@ milter_up() {
 		# UserID: the unix socket (0660) must belong to the user smtpd runs as.
 		printf 'Socket %s\nResolver 127.0.0.1:%s\nAuthservID bench.local\nEvaluationTimeout 5\nUserID %s\n' \
 			"$spec" "$NSD_PORT" "$MAIL_OWNER" >"$WORK/$row.conf"
+		case "$row" in
+		*-memory-*)
+			mkdir -p "$WORK/state-$row"
+			chown "$MAIL_OWNER" "$WORK/state-$row"
+			printf 'StateDirectory %s\nRedis 127.0.0.1:%s\n' "$WORK/state-$row" \
+				"$REDIS_PORT" >>"$WORK/$row.conf"
+			;;
+		*) echo "StateDirectory none" >>"$WORK/$row.conf" ;;
+		esac
 		pf_spawn "$WORK/$row.log" "$PM" -f -c "$WORK/$row.conf"
 		;;
 	esac
@@ -355,6 +384,26 @@ verify_counts() {
 		END { printf "%d %d %d %d %d\n", n, sp, sf, dk, dm }'
 }
 
+# One inline command to the private Redis; its reply lines on stdout (bounded: 2 s).
+redis_cmd() {
+	{
+		exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" &&
+		printf '%s\r\n' "$*" >&3 &&
+		timeout 2 cat <&3
+		exec 3<&- 3>&-
+	} 2>/dev/null
+}
+
+# Commands the private Redis has run (INFO stats total_commands_processed).
+redis_calls() {
+	{
+		exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" &&
+		printf 'INFO stats\r\n' >&3 &&
+		timeout 1 cat <&3
+		exec 3<&- 3>&-
+	} 2>/dev/null | tr -d '\r' | sed -n 's/^total_commands_processed://p'
+}
+
 # One run of ROW in ROUND: throughput, then latency; appends a line to RESULTS.
 run_row() {
 	local row="$1" round="$2" sent0 c0 c1 h0 h1 secs rate cpu rss busy ok=ok out latout
@@ -363,11 +412,31 @@ run_row() {
 	: >"$WORK/drive.err"
 	milter_up "$row" || { milter_down; printf '%s\t%s\tFAILED\n' "$round" "$row" >>"$RESULTS"; return; }
 	case "$row" in
-	pm-warm-*)
+	*-memory-*)
+		# A new round starts from empty memory, like the cold rows from an empty cache.
+		milter_down
+		rm -rf "$WORK/state-$row"
+		redis_cmd FLUSHALL >/dev/null
+		milter_up "$row" || ok=FAILED
+		;;
+	esac
+	case "$row" in
+	pm-warm-* | pm-restart-*)
 		warm="$DOMAINS"	# every domain evaluated once
 		drive "$PORT" "$warm" "$SESSIONS" >/dev/null || ok=FAILED
 		pf_wait_idle 120
 		;;
+	esac
+	case "$row" in
+	pm-restart-*)
+		# A new process on the same memory: its cache is empty, LMDB and Redis are not.
+		sleep 1		# the last snapshots are written after their messages' replies
+		milter_down
+		milter_up "$row" || ok=FAILED
+		;;
+	esac
+	case "$row" in
+	*-memory-*) redis0="$(redis_calls)" ;;
 	esac
 	[ -n "$MILTER_PID" ] && off="$(file_size "$WORK/$row.log")"
 	c0="$(cpu_ticks "$MILTER_PID")"
@@ -381,6 +450,23 @@ run_row() {
 		tail -n 10 "$WORK/$row.log" >&2
 		ok=FAILED
 	fi
+	case "$row" in
+	*-memory-*)
+		echo "# $row round $round: Redis commands per message $(awk -v a="$redis0" \
+			-v b="$(redis_calls)" -v n="$MESSAGES" 'BEGIN {printf "%.2f", (b - a) / n}'),"\
+			"LMDB data.mdb $(du -k --apparent-size "$WORK/state-$row/data.mdb" 2>/dev/null |
+			cut -f1) KB apparent, $(du -k "$WORK/state-$row/data.mdb" 2>/dev/null | cut -f1)" \
+			"KB allocated, for $DOMAINS domains"
+		;;
+	esac
+	case "$row" in
+	pm-*)
+		echo "# $row round $round: evaluations per message $(tail -c +$((off + 1)) \
+			"$WORK/$row.log" | awk -v n="$MESSAGES" '/: posture / {
+				e += gsub(/\((evaluated|rechecked)\)/, "")
+			} END { printf "%.3f", e / n }')"
+		;;
+	esac
 	secs="$(awk -v ms="$(field elapsed_ms "$out")" 'BEGIN {printf "%.3f", ms / 1000}')"
 	rate="$(field rate "$out")"
 	cpu="$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$MESSAGES" \
