@@ -718,3 +718,24 @@ evalpool_stats(struct evalpool *pool, struct evalpool_stats *out)
 	*out = pool->stats;
 	pthread_mutex_unlock(&pool->lock);
 }
+
+/* The cached snapshot of a domain, evaluating nothing. */
+const struct posture_eval *
+evalpool_peek(struct evalpool *pool, const char *domain, void **ref, unsigned *age_s,
+	      bool *stale)
+{
+	struct cache_snapshot *snap;
+	uint64_t age_ms;
+
+	snap = cache_posture_peek(pool->cache, domain, &age_ms, stale);
+	*ref = snap;
+	*age_s = (unsigned)(age_ms / 1000);
+	return snap != NULL ? cache_snapshot_data(snap) : NULL;
+}
+
+/* Drop evalpool_peek()'s reference. */
+void
+evalpool_peek_release(void *ref)
+{
+	cache_snapshot_release(ref);
+}

@@ -108,6 +108,16 @@ struct eval_ticket *evalpool_recheck(struct evalpool *pool, const char *domain,
 struct posture_memory;
 void evalpool_set_memory(struct evalpool *pool, struct posture_memory *memory);
 
+/*
+ * What the pool holds for a normalized domain, evaluating nothing (PostureView):
+ * a reference to its cached snapshot, fresh or stale, or NULL. The evaluation stays
+ * valid until evalpool_peek_release(*ref). *age_s: seconds since it was stored;
+ * *stale: past its lifetime.
+ */
+const struct posture_eval *evalpool_peek(struct evalpool *pool, const char *domain,
+					 void **ref, unsigned *age_s, bool *stale);
+void evalpool_peek_release(void *ref);
+
 /* Counters since start. */
 void evalpool_stats(struct evalpool *pool, struct evalpool_stats *out);
 

@@ -8,7 +8,11 @@
  * like inet ones. Requests are bounded: at most METRICS_CONNECTIONS at once, an idle
  * or slow connection is closed after METRICS_TIMEOUT_S, and a request must fit in
  * METRICS_REQUEST_MEMORY bytes (libmicrohttpd answers larger ones with an error).
- * Only GET and HEAD of /metrics answer 200; any other path is 404, any other method
+ * GET and HEAD of /metrics answer 200; with PostureView yes, so does GET of
+ * /posture/DOMAIN when the current runtime's pool holds a snapshot of the domain (the
+ * JSON object of posture-check --json plus "cache": its age and whether it is stale;
+ * evalpool_peek(): nothing is evaluated, no DNS is asked for a web request), 404 when
+ * it holds none or the name is not a domain. Any other path is 404, any other method
  * 405. Nothing of the request is logged or echoed.
  *
  * What can go wrong: the socket cannot be bound (start-up fails, saying why); out of
@@ -27,8 +31,12 @@
 #include <microhttpd.h>
 
 #include "config.h"
+#include "evalpool.h"
 #include "metrics_http.h"
+#include "posture.h"
+#include "runtime.h"
 #include "util/metrics.h"
+#include "util/strbuf.h"
 
 #define METRICS_CONNECTIONS	8
 #define METRICS_TIMEOUT_S	10
@@ -36,7 +44,10 @@
 #define METRICS_BACKLOG		16
 #define EXPOSITION_TYPE		"text/plain; version=0.0.4; charset=utf-8"
 
+#define POSTURE_PREFIX		"/posture/"
+
 static struct MHD_Daemon *daemon_handle;
+static bool posture_view;		/* PostureView: serve /posture/DOMAIN */
 static char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 /* Queue a fixed text response with status code. */
@@ -57,13 +68,67 @@ reply_text(struct MHD_Connection *conn, unsigned code, const char *text)
 	return rc;
 }
 
-/* One request: /metrics, or 404 (405 for methods other than GET and HEAD). */
+/*
+ * The JSON of what the current runtime holds for a domain, with its cache age and
+ * state; NULL when it holds nothing or the name is not a domain (404), or on OOM.
+ */
+static char *
+posture_json(const char *name)
+{
+	const struct posture_eval *ev;
+	struct runtime *rt;
+	char domain[256], *obj, *out = NULL;
+	const char *why;
+	unsigned age;
+	void *ref;
+	bool stale;
+
+	if (posture_name_normalize(name, domain, sizeof(domain), &why) < 0 ||
+	    (rt = runtime_current()) == NULL)
+		return NULL;
+	ev = evalpool_peek(rt->pool, domain, &ref, &age, &stale);
+	if (ev != NULL && (obj = posture_report_json(&ev, 1)) != NULL) {
+		size_t n = strlen(obj);
+
+		/* One object ending "}\n": add the cache's view before its closing brace. */
+		while (n > 0 && (obj[n - 1] == '\n' || obj[n - 1] == '}'))
+			if (obj[--n] == '}')
+				break;
+		obj[n] = '\0';
+		out = pt_strdup_printf("%s, \"cache\": {\"age_s\": %u, \"state\": \"%s\"}}\n",
+		    obj, age, stale ? "stale" : "fresh");
+		free(obj);
+	}
+	if (ev != NULL)
+		evalpool_peek_release(ref);
+	runtime_put(rt);
+	return out;
+}
+
+/* Queue body (malloc()ed, taken) with status 200 and a content type. */
+static enum MHD_Result
+reply_body(struct MHD_Connection *conn, char *body, const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* One request: /metrics, /posture/DOMAIN, or 404 (405 for methods but GET and HEAD). */
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
        const char *version, const char *upload_data, size_t *upload_data_size, void **state)
 {
-	struct MHD_Response *r;
-	enum MHD_Result rc;
 	char *body;
 
 	(void)cls;
@@ -76,21 +141,18 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	if (posture_view && strncmp(url, POSTURE_PREFIX, strlen(POSTURE_PREFIX)) == 0) {
+		body = posture_json(url + strlen(POSTURE_PREFIX));
+		if (body == NULL)
+			return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		return reply_body(conn, body, "application/json");
+	}
 	if (strcmp(url, "/metrics") != 0)
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	body = metrics_render_all();
 	if (body == NULL)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
-	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPOSITION_TYPE);
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return rc;
+	return reply_body(conn, body, EXPOSITION_TYPE);
 }
 
 /* A listening socket for sa; -1 with a reason in err. */
@@ -147,7 +209,7 @@ fail:
 
 /* Bind the socket, enable the metrics, start the server thread. */
 int
-metrics_http_start(const struct pm_socket_addr *sa, char *err, size_t errlen)
+metrics_http_start(const struct pm_socket_addr *sa, bool view, char *err, size_t errlen)
 {
 	int fd;
 
@@ -155,6 +217,7 @@ metrics_http_start(const struct pm_socket_addr *sa, char *err, size_t errlen)
 		return 0;
 	if ((fd = listen_on(sa, err, errlen)) < 0)
 		return -1;
+	posture_view = view;
 	if (metrics_enable_all(PACKAGE_VERSION) < 0) {
 		snprintf(err, errlen, "out of memory enabling the metrics");
 		close(fd);

@@ -1,5 +1,6 @@
 /*
- * metrics_http.h - the MetricsSocket server (posture-milter.conf(5)): GET /metrics.
+ * metrics_http.h - the MetricsSocket server (posture-milter.conf(5)): GET /metrics,
+ * and GET /posture/DOMAIN with PostureView yes.
  *
  *   metrics_http_start()  bind the socket, enable the metrics, start the server thread
  *   metrics_http_stop()   stop it and remove a unix socket
@@ -11,12 +12,13 @@
 #ifndef PM_METRICS_HTTP_H
 #define PM_METRICS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pm_config.h"
 
-/* 0, or -1 with a reason in err (nothing then listens). */
-int metrics_http_start(const struct pm_socket_addr *sa, char *err, size_t errlen);
+/* 0, or -1 with a reason in err (nothing then listens). view: PostureView. */
+int metrics_http_start(const struct pm_socket_addr *sa, bool view, char *err, size_t errlen);
 void metrics_http_stop(void);
 
 #endif

@@ -77,6 +77,7 @@ static const struct key_def keys[] = {
 	{ "SyslogFacility",	V_FACILITY, F(syslog_facility), 0, 0, 0 },
 	{ "LogFormat",		V_LOG_FORMAT, F(log_format), 0, 0, 0 },
 	{ "MetricsSocket",	V_SOCKET, F(metrics_socket), 0, 0, 0 },
+	{ "PostureView",	V_BOOL, F(posture_view), 0, 0, 0 },
 	{ "StateDirectory",	V_STRING, F(state_directory), 0, 0, 0 },
 	{ "Redis",		V_HOSTPORT_LIST, F(redis), F(nredis), 0, 0 },
 	{ "RedisPassword",	V_STRING, F(redis_password), 0, 0, 0 },

@@ -62,6 +62,7 @@ struct pm_config {
 	char *syslog_facility;		/* owned; "mail" */
 	enum pm_log_format log_format;	/* LogFormat; default text */
 	char *metrics_socket;		/* owned or NULL (none: nothing listens); libmilter syntax */
+	bool posture_view;		/* PostureView: GET /posture/DOMAIN; default no */
 	/* Posture memory (store.h). */
 	char *state_directory;		/* owned; NULL: PM_STATE_DIRECTORY, not named; "none": off */
 	char *redis[PM_MAX_LIST];	/* owned; IPv4:PORT or [IPv6]:PORT, failover order */

@@ -466,7 +466,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (rt->cfg.metrics_socket != NULL &&
-	    metrics_http_start(&metrics_addr, err, sizeof(err)) < 0) {
+	    metrics_http_start(&metrics_addr, rt->cfg.posture_view, err, sizeof(err)) < 0) {
 		pm_log(LOG_ERR, "cannot open the metrics socket %s: %s", rt->cfg.metrics_socket, err);
 		return 1;
 	}

@@ -244,6 +244,14 @@ enum cache_result cache_posture_wait(struct cache_ticket *t, uint64_t deadline_m
 				     struct cache_snapshot **snap);
 /* Store a snapshot outside a flight (a running flight is left alone). 0 or -1. */
 int cache_posture_put(struct cache *c, const char *domain, struct cache_snapshot *snap);
+/*
+ * The domain's snapshot as it is, starting nothing (no flight, no refresh, not
+ * counted as a lookup): a reference (cache_snapshot_release() it) while it is fresh
+ * or within CacheStaleTTL past expiry, else NULL. *age_ms: since it was stored;
+ * *stale: past its expiry.
+ */
+struct cache_snapshot *cache_posture_peek(struct cache *c, const char *domain,
+					  uint64_t *age_ms, bool *stale);
 
 /*
  * Remember a selector seen in a verified DKIM signature for domain (most recent

@@ -659,3 +659,36 @@ cache_posture_selectors(struct cache *c, const char *domain,
 	lru_unlock(s);
 	return n;
 }
+
+/* The domain's snapshot as it is, starting nothing. */
+struct cache_snapshot *
+cache_posture_peek(struct cache *c, const char *domain, uint64_t *age_ms, bool *stale)
+{
+	struct lru_table *t = &c->layer[CACHE_POSTURE];
+	struct cache_snapshot *snap = NULL;
+	struct posture_entry *e;
+	struct lru_shard *s;
+	char key[CACHE_DOMAIN_MAX + 1];
+	uint64_t now, h, stale_ms = (uint64_t)c->cfg.stale_ttl_s * 1000;
+	size_t klen;
+
+	*age_ms = 0;
+	*stale = false;
+	klen = cache_name_key(domain, key, sizeof(key), CACHE_DOMAIN_MAX);
+	if (klen == 0)
+		return NULL;
+	now = cache_now_ms(c);
+	h = lru_hash(t, key, klen);
+	s = lru_shard_of(t, h);
+	lru_lock(s);
+	e = (struct posture_entry *)lru_find(s, h, key, klen);
+	if (e != NULL && e->snap != NULL &&
+	    (now < e->expire_ms || now - e->expire_ms < stale_ms)) {
+		snap = e->snap;
+		cache_snapshot_ref(snap);
+		*age_ms = now > e->stored_ms ? now - e->stored_ms : 0;
+		*stale = now >= e->expire_ms;
+	}
+	lru_unlock(s);
+	return snap;
+}

@@ -54,6 +54,8 @@ test_config_reads_values(void **state)
 	    "StripHeaders ours\n"
 	    "OnError tempfail\n"
 	    "SyslogFacility LOCAL3\n"
+	    "HistoryVersions 3\n"
+	    "PostureView yes\n"
 	    "CacheMinTTL 30\n");
 	pm_config_init(&cfg);
 	assert_int_equal(pm_config_load(path, &cfg, err, sizeof(err)), 0);
@@ -71,10 +73,16 @@ test_config_reads_values(void **state)
 	assert_int_equal(cfg.on_error, PM_ON_ERROR_TEMPFAIL);
 	assert_string_equal(cfg.syslog_facility, "local3");
 	assert_int_equal(cfg.cache_min_ttl, 30);
+	assert_int_equal(cfg.history_versions, 3);
+	assert_true(cfg.posture_view);
 	/* Untouched keys keep their defaults. */
 	assert_true(cfg.auth_results);
 	assert_int_equal(cfg.https_port, 443);
 	pm_config_free(&cfg);
+	/* PostureView is off and HistoryVersions 10 unless set. */
+	pm_config_init(&cfg);
+	assert_false(cfg.posture_view);
+	assert_int_equal(cfg.history_versions, 10);
 	unlink(path);
 }
 
