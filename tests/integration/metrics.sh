@@ -16,7 +16,11 @@
 #    recheck that makes it count in that message's header), eom wait count +3;
 #    build_info and start_time present;
 #  - promtool check metrics accepts the exposition (Debian package prometheus; with CI
-#    set a missing promtool is a failure, otherwise that one check is skipped);
+#    set a missing promtool is a failure, otherwise that one check is skipped); the
+#    alert rules of conf/ pass promtool check rules and promtool test rules
+#    (tests/fixtures/alerts-test.yml: each alert fires where it should, not elsewhere);
+#    the Grafana dashboard of conf/ is JSON, and it and the rules name only metrics
+#    the daemon serves;
 #  - PostureView yes: GET /posture/dmarc-p-none.test is its JSON object (with
 #    DMARC_POLICY_NONE and the cache's age and state); a domain never seen is 404 and
 #    moves no DNS or evaluation counter; a name that is not a domain is 404;
@@ -282,10 +286,52 @@ if command -v promtool >/dev/null; then
 	else
 		fail "promtool-check-metrics" "promtool complains" - <"$WORK/promtool.out"
 	fi
+	# The alert rules (conf/) load, and fire on the series that should raise them and
+	# only there (tests/fixtures/alerts-test.yml).
+	if promtool check rules "$top_srcdir/conf/posture-milter-alerts.yml" \
+		>"$WORK/rules.out" 2>&1 &&
+		(cd "$top_srcdir/tests/fixtures" && promtool test rules alerts-test.yml) \
+		>>"$WORK/rules.out" 2>&1; then
+		pass "promtool-alert-rules"
+	else
+		fail "promtool-alert-rules" "promtool check/test rules failed" - <"$WORK/rules.out"
+	fi
 elif [ -n "${CI:-}" ]; then
 	fail "promtool-check-metrics" "promtool missing and CI is set (Debian package prometheus)"
 else
 	echo "# skip promtool-check-metrics: promtool missing (Debian package prometheus)"
+fi
+
+# ---- the dashboard and the alerts name only metrics the daemon serves ----
+cat >"$WORK/names.py" <<'PYEOF'
+"""names.py EXPOSITION FILE...: every posture_milter_* name in FILEs (histogram
+_bucket/_sum/_count reduced to the family) has HELP in EXPOSITION; a JSON FILE must parse."""
+import json, re, sys
+served = set(re.findall(r"^# HELP (posture_milter_\w+)", open(sys.argv[1]).read(), re.M))
+probs = []
+for path in sys.argv[2:]:
+    text = open(path).read()
+    if path.endswith(".json"):
+        try:
+            json.loads(text)
+        except ValueError as e:
+            probs.append("%s: not JSON: %s" % (path, e))
+    names = set(re.findall(r"posture_milter_\w+", text))
+    if not names:
+        probs.append("%s names no metric" % path)
+    for n in sorted(names):
+        base = re.sub(r"_(bucket|sum|count)$", "", n)
+        if n not in served and base not in served:
+            probs.append("%s: %s is not served" % (path, n))
+for p in probs:
+    print("PROBLEM " + p)
+sys.exit(1 if probs else 0)
+PYEOF
+if python3 "$WORK/names.py" "$WORK/after.prom" "$top_srcdir/conf/posture-milter-grafana.json" \
+	"$top_srcdir/conf/posture-milter-alerts.yml" >"$WORK/names.out" 2>&1; then
+	pass "dashboard-and-alerts-name-served-metrics"
+else
+	fail "dashboard-and-alerts-name-served-metrics" "unknown metric names" - <"$WORK/names.out"
 fi
 
 # ---- PostureView: what the milter holds, never an evaluation ----
