@@ -48,7 +48,7 @@ WANTS=/etc/systemd/system/multi-user.target.wants/posture-milter.service
 
 # Fail $1 with reason $2, with the tail of file $3 (a log) as details.
 fail_with() {
-	tail -n 40 "$3" 2>/dev/null | fail "$1" "$2" -
+	fail "$1" "$2" - < <(tail -n 40 "$3" 2>/dev/null)
 }
 # Check one condition: $1 name, $2 reason on failure, then the command.
 check() {
@@ -109,7 +109,7 @@ if [ -z "$deb" ]; then
 		echo "deb_package.sh: note: uncommitted changes are not in the clone (HEAD is built)"
 	fi
 	git clone -q "$top" "$WORK/src"
-	echo "deb_package.sh: building $(git -C "$WORK/src" log -1 --format='%h %s')"
+	echo "deb_package.sh: building $(git -C "$WORK/src" log -1 --format='%h')"
 	if (cd "$WORK/src" && dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1; then
 		pass build
 	else
@@ -187,7 +187,7 @@ if setpriv --reuid=posture-milter --regid=posture-milter --init-groups \
 	/usr/sbin/posture-milter -n -c "$CONF" >"$out" 2>&1; then
 	pass config-check-as-user
 else
-	fail_with config-check-as-user "the user posture-milter cannot read $CONF" "$out"
+	fail_with config-check-as-user "posture-milter -n -c $CONF as the user posture-milter failed" "$out"
 fi
 
 # ---- 4. the daemon, started by hand as the unit starts it ----
@@ -245,7 +245,7 @@ if [ "$listening" = yes ]; then
 		fail_with daemon-stops "exit $rc after SIGTERM" "$log"
 	fi
 else
-	fail_with daemon-listens "not listening on 127.0.0.1:$port after 10 s" "$log"
+	fail_with daemon-listens "not listening on 127.0.0.1:$port (the daemon exited, or 10 s passed)" "$log"
 fi
 
 # ---- 5. purge ----
