@@ -10,8 +10,9 @@
 # scripts/install-deps.sh run. Steps:
 #  1. git clone of this checkout's HEAD into a temp dir, dpkg-buildpackage -us -uc -b
 #     there (its unit tests included, DEB_BUILD_OPTIONS as given);
-#  2. lintian on the .changes: fails on any error or warning not overridden (overrides
-#     are explained in debian/posture-milter.lintian-overrides);
+#  2. lintian on the .changes and on the source package (dpkg-source -b): fails on any
+#     error or warning not overridden (overrides are explained in
+#     debian/posture-milter.lintian-overrides);
 #  3. dpkg -i: the programs, the man pages, the conffile, the unit (and its enable
 #     symlink, as deb-systemd-helper makes it without systemd), the Postfix and
 #     Sendmail examples, the posture-milter system user and group, the state directory
@@ -21,7 +22,9 @@
 #     8891 may be taken): it must answer a milter option negotiation, open its state
 #     directory, and exit 0 on SIGTERM. On a machine that runs systemd, the installed
 #     unit must be enabled and active as well;
-#  5. dpkg --purge: the conffile, the state directory, the unit's enable symlink gone,
+#  5. dpkg -i again over the installed package (as an upgrade runs postinst): an edit
+#     of the conffile is kept, the state directory unchanged;
+#  6. dpkg --purge: the conffile, the state directory, the unit's enable symlink gone,
 #     the system user kept (Debian practice). The user is then deleted if this script
 #     created it, so that the machine is left as it was.
 # Prints "ok NAME" / "FAIL NAME: reason" per check and a final "N passed, N failed".
@@ -110,6 +113,10 @@ if [ -z "$deb" ]; then
 	fi
 	git clone -q "$top" "$WORK/src"
 	echo "deb_package.sh: building $(git -C "$WORK/src" log -1 --format='%h')"
+	# The source package too (for lintian's source checks), before the tree is built.
+	if ! (cd "$WORK/src" && dpkg-source -b .) >"$WORK/source.log" 2>&1; then
+		fail_with source "dpkg-source -b failed" "$WORK/source.log"
+	fi
 	if (cd "$WORK/src" && dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1; then
 		pass build
 	else
@@ -118,10 +125,11 @@ if [ -z "$deb" ]; then
 	grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$WORK/build.log" | sed 's/^/  build tests: /'
 	deb="$(ls "$WORK"/${PKG}_*.deb 2>/dev/null | head -n 1)"
 	changes="$(ls "$WORK"/${PKG}_*.changes 2>/dev/null | head -n 1)"
+	dsc="$(ls "$WORK"/${PKG}_*.dsc 2>/dev/null | head -n 1)"
 
 	# ---- 2. lintian ----
 	if [ -n "$changes" ]; then
-		if lintian --fail-on error,warning --info "$changes" >"$WORK/lintian.log" 2>&1; then
+		if lintian --fail-on error,warning --info "$changes" ${dsc:+"$dsc"} >"$WORK/lintian.log" 2>&1; then
 			pass lintian
 		else
 			fail_with lintian "lintian reported errors or warnings" "$WORK/lintian.log"
@@ -248,7 +256,19 @@ else
 	fail_with daemon-listens "not listening on 127.0.0.1:$port (the daemon exited, or 10 s passed)" "$log"
 fi
 
-# ---- 5. purge ----
+# ---- 5. installed again over itself: postinst's second run, the conffile edit kept ----
+echo "# edited by deb_package.sh" >>"$CONF"
+if dpkg -i "$deb" >"$WORK/reinstall.log" 2>&1; then
+	pass reinstall
+else
+	fail_with reinstall "dpkg -i over the installed package failed" "$WORK/reinstall.log"
+fi
+check reinstall-conffile-kept "the administrator's edit of $CONF was lost" \
+	grep -qx "# edited by deb_package.sh" "$CONF"
+check reinstall-state-dir "$STATE changed owner or mode" \
+	sh -c "[ \"\$(stat -c '%U:%G %a' $STATE 2>/dev/null)\" = 'posture-milter:posture-milter 750' ]"
+
+# ---- 6. purge ----
 if dpkg --purge "$PKG" >"$WORK/purge.log" 2>&1; then
 	installed=no
 	pass purge
