@@ -14,13 +14,20 @@
 #     system's Postfix are not touched), sends one message whose From (good.test) and
 #     MAIL FROM (dmarc-p-none.test) differ, and prints the delivered message's header
 #     with its two X-Domain-Posture fields, then the milter's log lines.
-# Everything it started is stopped at exit. Without root, part 2 is skipped with a note.
+# Everything it started is stopped at exit. Started by another user than root, it runs
+# itself again through sudo (saying so); without sudo, part 2 is skipped with a note.
 #
 # What can go wrong: nsd or python3 missing (says which package to install, exit 1);
 # a build failure (make's output, exit 2); Postfix missing, posture-milter not starting
 # or the message not delivered within 30 s (the logs' tails, exit 1). A domain's grade
 # never fails the demo; posture-check exiting non-zero (a domain not evaluated) does.
 set -euo pipefail
+
+# Part 2 needs root: run again as root through sudo when there is one.
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then
+	echo "demo.sh: not root: running again as root through sudo (the Postfix part needs it)" >&2
+	exec sudo -- "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 top_srcdir="$(pwd)"
 
@@ -34,7 +41,7 @@ make -j2 posture-check posture-milter || { echo "demo.sh: the build failed" >&2;
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 if ! nsd_find_binary; then
-	echo "demo.sh: nsd not found: install the Debian package nsd (sudo scripts/install-deps.sh)" >&2
+	echo "demo.sh: nsd not found: install the Debian package nsd (scripts/install-deps.sh)" >&2
 	exit 1
 fi
 nsd_start "$top_srcdir/tests/fixtures/zones"
@@ -71,13 +78,13 @@ done
 
 if [ "$(id -u)" != 0 ]; then
 	echo "==== posture-milter in Postfix: skipped, it needs root (the Postfix master runs"
-	echo "     as root): sudo scripts/demo.sh"
+	echo "     as root), and sudo is not installed: run scripts/demo.sh as root"
 	exit "$status"
 fi
 # shellcheck source=tests/integration/postfix.sh
 . "$top_srcdir/tests/integration/postfix.sh"
 if ! pf_find_binaries; then
-	echo "demo.sh: $PF_MISSING not found (sudo scripts/install-deps.sh)" >&2
+	echo "demo.sh: $PF_MISSING not found (scripts/install-deps.sh)" >&2
 	exit 1
 fi
 pf_milter_socket unix posture-milter

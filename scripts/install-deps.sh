@@ -1,19 +1,22 @@
 #!/bin/bash
 # install-deps.sh - install the Debian 12 packages that building and testing need.
 #
-# Run as root (sudo scripts/install-deps.sh); shared by .ci/run. Installs the build
-# tools, the libraries (c-ares, libpsl, libidn2, OpenSSL, libmilter, cmocka), the
-# public suffix list, NSD (the tests run a private instance on a high loopback port),
-# Postfix with its smtp-source/smtp-sink and swaks (the tests, the demo and the benchmark
-# run a private Postfix instance on loopback), python3 (test helpers) and clang with its
-# runtime libraries (libFuzzer builds).
+# Run as root; started by another user, it runs itself again through sudo (saying so),
+# and exits 1 when sudo is not there. Shared by .ci/run. Installs the build tools, the
+# libraries (c-ares, libpsl, libidn2, OpenSSL, libmilter, cmocka), the public suffix
+# list, NSD (the tests run a private instance on a high loopback port), Postfix with
+# its smtp-source/smtp-sink and swaks (the tests, the demo and the benchmark run a
+# private Postfix instance on loopback), python3 (test helpers), clang with its runtime
+# libraries (libFuzzer builds), and debhelper with lintian (the Debian package:
+# debian/, tests/deb_package.sh).
 #
 # The tests never use the system NSD or Postfix services. When this script is the one
 # installing nsd or postfix, it keeps the package from starting its service (a temporary
 # policy-rc.d, as Debian container images have) and, on a systemd host, disables it, so
 # nothing new listens on port 53 or 25. A package already installed is left as it is.
 #
-# What can go wrong: not root (exits 1 saying so); apt failures (exit with apt's status).
+# What can go wrong: not root and no sudo (exits 1 saying so); apt failures (exit with
+# apt's status).
 set -euo pipefail
 
 PACKAGES=(
@@ -35,10 +38,15 @@ PACKAGES=(
 	libmicrohttpd-dev	# MetricsSocket: the embedded HTTP server of GET /metrics
 	prometheus	# promtool check metrics (tests/integration/metrics.sh)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
+	debhelper lintian	# the Debian package (dpkg-buildpackage -b, tests/deb_package.sh)
 )
 
 if [ "$(id -u)" != 0 ]; then
-	echo "install-deps.sh: run as root: sudo $0" >&2
+	if command -v sudo >/dev/null; then
+		echo "install-deps.sh: not root: running again as root through sudo" >&2
+		exec sudo -- "$0" "$@"
+	fi
+	echo "install-deps.sh: run as root (sudo is not installed): su -c $0" >&2
 	exit 1
 fi
 
