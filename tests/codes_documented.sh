@@ -1,9 +1,13 @@
 #!/bin/sh
 # codes_documented.sh - fail when lib/codes.h and the FINDINGS list of
-# man/posture-check.1 disagree.
+# man/posture-check.1, or the code table of README.md, disagree.
 #
 # Every code of the catalogue must have its entry (".BR CODE " (severity...)") with
 # the default severity of codes.h, and every entry must name a code of the catalogue.
+# The README's table (between "<!-- codes: begin -->" and "<!-- codes: end -->") must
+# have one row "| `CODE` | family | severity | meaning |" per code, with the family
+# (codes.h's, lower case, MTASTS as mta-sts, TLSRPT as tls-rpt; ANY as "any ...") and
+# severity of the catalogue and a meaning that is not empty, and no other row.
 # Prints each disagreement, and "codes documented: N codes" when there is none.
 #
 # What can go wrong: an entry written in another form than ".BR CODE " (sev" is not
@@ -41,5 +45,23 @@ while read -r code sev; do
 done < "$tmp/page"
 [ "$(cut -d' ' -f1 "$tmp/page" | uniq -d)" = "" ] ||
 	{ echo "man/posture-check.1: documented twice: $(cut -d' ' -f1 "$tmp/page" | uniq -d | tr '\n' ' ')"; fail=1; }
+# The README table: "code family severity" per row, and rows without a meaning.
+readme="$top/README.md"
+sed -n 's/^[[:space:]]*X([[:space:]]*\([A-Z0-9_]*\)[[:space:]]*,[[:space:]]*\([A-Z]*\)[[:space:]]*,[[:space:]]*\([A-Z]*\)[[:space:]]*).*/\1 \2 \3/p' \
+	"$codes_h" | tr 'A-Z' 'a-z' | sed 's/ mtasts / mta-sts /; s/ tlsrpt / tls-rpt /' |
+	sort > "$tmp/catalogue3"
+sed -n '/<!-- codes: begin -->/,/<!-- codes: end -->/p' "$readme" |
+	sed -n 's/^| `\([A-Z][A-Z0-9_]*\)` | \([a-z-]*\)[^|]* | \([a-z]*\) | *\([^ |].*\) |$/\1 \2 \3/p' |
+	tr 'A-Z' 'a-z' | sort > "$tmp/readme"
+rows=$(sed -n '/<!-- codes: begin -->/,/<!-- codes: end -->/p' "$readme" | grep -c '^| `')
+if [ "$rows" -ne "$(wc -l < "$tmp/readme")" ]; then
+	echo "README.md: $rows code rows, $(wc -l < "$tmp/readme") of the form | \`CODE\` | family | severity | meaning |"
+	fail=1
+fi
+if ! diff "$tmp/catalogue3" "$tmp/readme" > "$tmp/readme.diff"; then
+	echo "README.md: the code table differs from lib/codes.h (< catalogue, > README):"
+	grep '^[<>]' "$tmp/readme.diff"
+	fail=1
+fi
 [ "$fail" -eq 0 ] && echo "codes documented: $(wc -l < "$tmp/catalogue") codes"
 exit "$fail"
