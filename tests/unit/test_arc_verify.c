@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "verify/arc_verify.h"
+#include "verify/verify.h"
 #include "dns/dns.h"
 #include "answers.h"
 
@@ -453,6 +454,131 @@ test_dkimpy_agrees(void **state)
 	free(man);
 }
 
+/* A header value unfolded ("\n\t" read as one space); the caller frees. */
+static char *
+unfold(char *v)
+{
+	char *r = v, *w = v;
+
+	assert_non_null(v);
+	for (; *r; r++) {
+		if (*r == '\n') {
+			*w++ = ' ';
+			r++;	/* the tab */
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	return v;
+}
+
+/* Assert that hay holds needle. */
+static void
+assert_has(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", hay, needle);
+}
+
+/* arc= after dmarc: the sealers oldest first, the client address (RFC 8617 10). */
+static void
+test_authres_arc_pass(void **state)
+{
+	struct verify_in in;
+	struct verify_out out;
+	char *v, *j, *t;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.iplen = 4;
+	memcpy(in.ip, "\xc0\x00\x02\x01", 4);
+	in.arc = verify_case("two_hops");
+	v = unfold(posture_authres_value(&in, &out, "mx.test"));
+	assert_string_equal(v, "mx.test; spf=none; dkim=none; dmarc=none; arc=pass (i=2; "
+	    "sealers relay.example, list.example) smtp.remote-ip=192.0.2.1");
+	j = posture_report_verification_json(&in, &out, v);
+	assert_non_null(j);
+	assert_has(j, "\"arc\": {\"result\": \"pass\", \"instances\": 2, \"oldest_pass\": 0, "
+	    "\"reason\": null, \"override_by\": null, \"sets\": [{\"instance\": 1, "
+	    "\"sealer\": \"relay.example\", \"signer\": \"relay.example\", \"cv\": \"none\", "
+	    "\"seal_verified\": true, \"ams_verified\": true}, {\"instance\": 2");
+	t = posture_report_verification_text(&in, &out, v);
+	assert_non_null(t);
+	assert_has(t, "  ARC      pass: 2 sets, i=1 sealed by relay.example, i=2 sealed by\n");
+	free(t);
+	free(j);
+	free(v);
+	/* without ARC verified, no arc= clause at all (what the milter said before) */
+	in.arc = NULL;
+	v = unfold(posture_authres_value(&in, &out, "mx.test"));
+	assert_string_equal(v, "mx.test; spf=none; dkim=none; dmarc=none");
+	free(v);
+}
+
+/* A failing chain: arc=fail, its sets named, the reason only in the reports. */
+static void
+test_authres_arc_fail(void **state)
+{
+	struct verify_in in;
+	struct verify_out out;
+	char *v, *t;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.arc = verify_case("body_changed");
+	v = unfold(posture_authres_value(&in, &out, "mx.test"));
+	assert_string_equal(v, "mx.test; spf=none; dkim=none; dmarc=none; arc=fail (i=1; "
+	    "sealer relay.example)");
+	t = posture_report_verification_text(&in, &out, v);
+	assert_non_null(t);
+	assert_has(t, "body hash mismatch");
+	free(t);
+	free(v);
+}
+
+/* A DMARC fail a trusted sealer vouched for: the comment, the verdict unchanged. */
+static void
+test_authres_override(void **state)
+{
+	static const char *const trusted[] = { "list.example" };
+	struct verify_in in;
+	struct verify_out out;
+	char *v, *t;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.from_domain = "example.com";
+	in.nfrom_domains = 1;
+	in.arc = verify_case("mailing_list");
+	in.trusted_sealers = trusted;
+	in.ntrusted_sealers = 1;
+	out.dmarc_done = true;
+	out.dmarc.result = DMARC_V_FAIL;
+	out.dmarc.policy_tag = "p";
+	out.dmarc.policy = out.dmarc.disposition = DMARC_POLICY_REJECT;
+	out.dmarc.pct = -1;
+	snprintf(out.arc_override, sizeof(out.arc_override), "%s",
+	    arc_verify_vouching(in.arc, in.from_domain, trusted, 1));
+	v = unfold(posture_authres_value(&in, &out, "mx.test"));
+	assert_string_equal(v, "mx.test; spf=none; dkim=none; dmarc=fail (p=reject; arc "
+	    "override by list.example) header.from=example.com policy.dmarc=reject; arc=pass "
+	    "(i=1; sealer list.example)");
+	t = posture_report_verification_text(&in, &out, v);
+	assert_non_null(t);
+	assert_has(t, "arc override by list.example");
+	free(t);
+	free(v);
+	/* the comment needs a fail: a pass is left alone */
+	out.dmarc.result = DMARC_V_PASS;
+	v = unfold(posture_authres_value(&in, &out, "mx.test"));
+	assert_null(strstr(v, "override"));
+	free(v);
+}
+
 /* Make the chains and the library once. */
 static int
 setup(void **state)
@@ -509,6 +635,9 @@ main(void)
 		cmocka_unit_test(test_key_failures),
 		cmocka_unit_test(test_huge_seal),
 		cmocka_unit_test(test_dkimpy_agrees),
+		cmocka_unit_test(test_authres_arc_pass),
+		cmocka_unit_test(test_authres_arc_fail),
+		cmocka_unit_test(test_authres_override),
 	};
 	int st;
 
