@@ -197,6 +197,28 @@ sig_tag(const uint8_t *data, const struct taglist *tl, const struct taglist_tag 
 	}
 }
 
+/* Whether an h= value names ARC-Seal (colon list, FWS around names). */
+static bool
+h_lists_seal(const uint8_t *h, size_t n)
+{
+	size_t i = 0, start, end;
+
+	while (i < n) {
+		while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+			i++;
+		start = i;
+		while (i < n && h[i] != ':')
+			i++;
+		end = i++;
+		while (end > start && (h[end - 1] == ' ' || h[end - 1] == '\t' ||
+		    h[end - 1] == '\r' || h[end - 1] == '\n'))
+			end--;
+		if (taglist_bytes_ieq(h + start, end - start, "ARC-Seal"))
+			return true;
+	}
+	return false;
+}
+
 /* Parse an AS or AMS value. */
 int
 arc_sig_parse(enum arc_field_kind kind, const void *value, size_t len, struct arc_sig *out)
@@ -210,6 +232,8 @@ arc_sig_parse(enum arc_field_kind kind, const void *value, size_t len, struct ar
 
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
+	/* c= absent: relaxed/relaxed, as dkimpy and the ARC test suite read it */
+	out->canon_header = out->canon_body = ARC_CANON_RELAXED;
 	if (kind != ARC_FIELD_SEAL && kind != ARC_FIELD_AMS) {
 		set_err(out->err, sizeof(out->err), "not an ARC signature field");
 		return -1;
@@ -236,6 +260,8 @@ arc_sig_parse(enum arc_field_kind kind, const void *value, size_t len, struct ar
 		}
 	if (out->err[0] == '\0' && out->b_len == 0)
 		set_err(out->err, sizeof(out->err), "b= is empty");
+	if (kind == ARC_FIELD_AMS && h_lists_seal(out->h, out->h_len))
+		set_err(out->err, sizeof(out->err), "h= lists ARC-Seal (RFC 8617 4.1.2)");
 	return out->err[0] ? -1 : 0;
 }
 

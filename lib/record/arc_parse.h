@@ -13,7 +13,7 @@
  *                        dkim=pass header.d=, spf=pass smtp.mailfrom=
  *
  * The tag list is record/taglist.c's (case-sensitive names, RFC 6376 3.2); a duplicate
- * tag, a malformed tag-spec, an instance outside 1..ARC_MAX_INSTANCES or with leading
+ * tag, a malformed tag-spec, an AMS whose h= lists ARC-Seal (RFC 8617 4.1.2), an instance outside 1..ARC_MAX_INSTANCES or with leading
  * zeros, a missing required tag or a cv= other than none/pass/fail sets err (the field
  * is then unusable, RFC 8617 5.2 makes the chain fail). Strings are copied sanitized
  * (printable ASCII, others '?') and cut to their buffers; b=, bh= and h= are borrowed
@@ -49,7 +49,9 @@ struct arc_sig {
 	char d[254];			/* d=, sanitized, as written */
 	char s[64];			/* s=, sanitized */
 	enum arc_cv cv;			/* cv= (ARC-Seal) */
-	enum arc_canon canon_header, canon_body;	/* c= (AMS; simple/simple when absent) */
+	enum arc_canon canon_header, canon_body;	/* c= (AMS); absent: relaxed/relaxed,
+					 * as dkimpy and the ARC test suite read it
+					 * (DKIM's default would be simple/simple) */
 	const uint8_t *b, *bh, *h;	/* borrowed values (FWS inside kept) */
 	size_t b_len, bh_len, h_len;
 	size_t b_start, b_end;		/* bytes to delete for the hash: after "b=" to the
