@@ -579,6 +579,27 @@ test_authres_override(void **state)
 	free(v);
 }
 
+/* The parser's own rules: c= absent is relaxed/relaxed; h= listing ARC-Seal refused. */
+static void
+test_parse_rules(void **state)
+{
+	static const char ams[] = " i=1; a=rsa-sha256; d=x.example; s=s; bh=AAAA; b=AAAA;\r\n"
+	    "\th=from : Arc-Seal ; t=1";
+	struct arc_sig s;
+
+	(void)state;
+	assert_int_equal(arc_sig_parse(ARC_FIELD_AMS, ams, strlen(ams), &s), -1);
+	assert_string_equal(s.err, "h= lists ARC-Seal (RFC 8617 4.1.2)");
+	assert_int_equal(arc_sig_parse(ARC_FIELD_AMS, ams, 54, &s), -1);	/* no h= */
+	assert_string_equal(s.err, "no h= tag");
+	assert_int_equal(s.canon_header, ARC_CANON_RELAXED);
+	assert_int_equal(s.canon_body, ARC_CANON_RELAXED);
+	assert_int_equal(arc_sig_parse(ARC_FIELD_AMS, "i=1; a=x; d=d; s=s; bh=A; b=A; h=from; "
+	    "c=simple", 47, &s), 0);
+	assert_int_equal(s.canon_header, ARC_CANON_SIMPLE);
+	assert_int_equal(s.canon_body, ARC_CANON_SIMPLE);
+}
+
 /* Make the chains and the library once. */
 static int
 setup(void **state)
@@ -638,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_authres_arc_pass),
 		cmocka_unit_test(test_authres_arc_fail),
 		cmocka_unit_test(test_authres_override),
+		cmocka_unit_test(test_parse_rules),
 	};
 	int st;
 
