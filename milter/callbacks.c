@@ -38,6 +38,7 @@
 #include "record/mail_addr.h"
 #include "runtime.h"
 #include "util/strbuf.h"
+#include "verify/arc_verify.h"
 #include "verify/selectors.h"
 #include "verify/verify.h"
 
@@ -76,6 +77,7 @@ struct msg_ctx {
 	struct strip_list authres;	/* Authentication-Results with our authserv-id */
 	char mail_from[600];		/* the MAIL FROM path as given (SPF) */
 	struct dkim_verify *dkim;	/* owned; NULL when not verifying */
+	struct arc_verify *arc;		/* owned; made with dkim, on its library */
 	bool dkim_eoh;			/* dkim_verify_eoh() called */
 	uint64_t start_ms;
 };
@@ -150,6 +152,7 @@ msg_free(struct msg_ctx *m)
 	free(m->posture.idx);
 	free(m->authres.idx);
 	dkim_verify_free(m->dkim);
+	arc_verify_free(m->arc);
 	free(m);
 }
 
@@ -259,6 +262,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		const char *qid = smfi_getsymval(ctx, "i");
 
 		m->dkim = dkim_verify_new(cc->rt->dkim, qid ? qid : "NOQUEUE");
+		m->arc = arc_verify_new(cc->rt->dkim);
 	}
 	return no_reply(cc, SMFIP_NR_MAIL);
 }
@@ -406,6 +410,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		return no_reply(cc, SMFIP_NR_HDR);
 	if (m->dkim != NULL)
 		(void)dkim_verify_header(m->dkim, name, value);
+	if (m->arc != NULL)
+		(void)arc_verify_header_n(m->arc, name, strlen(name), value, strlen(value));
 	if (strcasecmp(name, HEADER_NAME) == 0) {
 		if (cc->rt->cfg.strip_headers == PM_STRIP_ALL)
 			m->posture.all = true;
@@ -436,6 +442,8 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		m->dkim_eoh = true;
 	}
 	(void)dkim_verify_body(m->dkim, chunk, len);
+	if (m->arc != NULL)
+		(void)arc_verify_body(m->arc, chunk, len);	/* its eoh at the first chunk */
 	return no_reply(cc, SMFIP_NR_BODY);
 }
 
@@ -459,6 +467,17 @@ dkim_finish(struct msg_ctx *m)
 	return dkim_verify_eom(m->dkim);
 }
 
+/* The summary's ARC part, for messages with ARC fields: " (arc override by X) arc=W". */
+static void
+arc_summary(struct pt_sb *summary, const struct arc_verify_results *ar,
+	    const struct verify_out *out)
+{
+	if (out->arc_override[0])
+		pt_sb_printf(summary, " (arc override by %s)", out->arc_override);
+	if (ar != NULL && ar->fields > 0)
+		pt_sb_printf(summary, " arc=%s", arc_verify_word(ar->result));
+}
+
 /* Verify the message (SPF, DMARC over DKIM's dr) and add Authentication-Results on top. */
 static bool
 verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m,
@@ -479,6 +498,9 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m,
 	in.nfrom_domains = (unsigned)(m->nauthor + m->from_extra);
 	in.from_domain = m->nauthor == 1 ? m->author[0].domain : NULL;
 	in.dkim = dr;
+	in.arc = m->arc != NULL ? arc_verify_eom(m->arc) : NULL;
+	in.trusted_sealers = (const char *const *)cc->rt->cfg.trusted_sealers;
+	in.ntrusted_sealers = cc->rt->cfg.ntrusted_sealers;
 	/*
 	 * One deadline for the whole message: what the posture waits already spent is
 	 * not granted again (a dead resolver must not cost EvaluationTimeout twice).
@@ -504,6 +526,7 @@ verify_message(SMFICTX *ctx, struct conn_ctx *cc, struct msg_ctx *m,
 	    out.spf_done ? spf_result_name(out.spf.result) : "none",
 	    dr ? dkim_verify_word(dr->summary) : "none",
 	    out.dmarc_done ? dmarc_verdict_word(out.dmarc.result) : "none");
+	arc_summary(summary, in.arc, &out);
 	metrics_verdicts(&out, dr);
 	return ok;
 }

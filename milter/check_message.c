@@ -27,6 +27,7 @@
 #include "record/mail_addr.h"
 #include "record/msg_parse.h"
 #include "util/strbuf.h"
+#include "verify/arc_verify.h"
 #include "verify/selectors.h"
 #include "verify/verify.h"
 
@@ -384,6 +385,7 @@ struct run {
 	struct check_message *cm;
 	struct dkim_verify_lib *lib;	/* owned */
 	struct dkim_verify *dkim;	/* owned; its results live as long */
+	struct arc_verify *arc;		/* owned; the same */
 	struct verify_in in;
 	struct verify_out out;
 	char *authres;			/* owned: the header value, folded */
@@ -419,6 +421,16 @@ run_dkim(struct run *r, struct posture_engine *eng)
 	/* LF or CRLF: dkim_verify_message() hands libopendkim CRLF either way. */
 	r->in.dkim = dkim_verify_message(r->dkim, cm->data + cm->msg.header_start,
 	    cm->len - cm->msg.header_start);
+	/* ARC on the same key source; TrustedARCSealers from -c may vouch for DMARC. */
+	r->arc = arc_verify_new(r->lib);
+	if (r->arc == NULL) {
+		fprintf(stderr, "posture-check: ARC: out of memory\n");
+		return -1;
+	}
+	r->in.arc = arc_verify_message(r->arc, cm->data + cm->msg.header_start,
+	    cm->len - cm->msg.header_start);
+	r->in.trusted_sealers = cm->o.trusted_sealers;
+	r->in.ntrusted_sealers = cm->o.ntrusted_sealers;
 	return 0;
 }
 
@@ -698,6 +710,7 @@ done:
 		posture_eval_free(r->evs[i]);
 	free(r->authres);
 	dkim_verify_free(r->dkim);
+	arc_verify_free(r->arc);
 	dkim_verify_lib_free(r->lib);
 	free(r);
 	return status;

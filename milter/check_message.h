@@ -40,6 +40,8 @@ struct check_message_opts {
 	size_t nselectors;
 	const char *const *domain_selectors;	/* Selectors "domain:selector" */
 	size_t ndomain_selectors;
+	const char *const *trusted_sealers;	/* TrustedARCSealers (-c), or NULL */
+	size_t ntrusted_sealers;
 	/* Append to out[n..max) (at most CHECK_MESSAGE_MORE_SELECTORS); the new count.
 	 * The strings must last until the next call. NULL: none. */
 	size_t (*more_selectors)(void *arg, const char *domain, const char **out, size_t n,

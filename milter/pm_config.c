@@ -29,12 +29,13 @@
 #include "net/cidr.h"
 #include "dns/dns_server.h"
 #include "pm_config.h"
+#include "posture.h"
 
 #define LINE_MAX_LEN 4096
 
 enum value_kind { V_STRING, V_AUTHSERV, V_LIST, V_CIDR_LIST, V_SELECTORS, V_BOOL, V_ULONG, V_UINT,
 	V_SECONDS_MS, V_STRIP, V_ON_ERROR, V_FACILITY, V_SOCKET, V_PORT, V_USER, V_FILE, V_PIDFILE,
-	V_HOSTPORT_LIST, V_PREFIX, V_LOG_FORMAT };
+	V_HOSTPORT_LIST, V_PREFIX, V_LOG_FORMAT, V_DOMAIN_LIST };
 
 /* The resolver takes at most this many servers (dns_resolver_new(), lib/dns.c). */
 #define RESOLVER_MAX 8
@@ -65,6 +66,7 @@ static const struct key_def keys[] = {
 	{ "MaxSignatures",	V_UINT, F(max_signatures), 0, 1, 100 },
 	{ "Selectors",		V_SELECTORS, F(selectors), F(nselectors), 0, 0 },
 	{ "InternalHosts",	V_CIDR_LIST, F(internal_hosts), F(ninternal_hosts), 0, 0 },
+	{ "TrustedARCSealers",	V_DOMAIN_LIST, F(trusted_sealers), F(ntrusted_sealers), 0, 0 },
 	{ "SkipAuthenticated",	V_BOOL, F(skip_authenticated), 0, 0, 0 },
 	{ "AuthResults",	V_BOOL, F(auth_results), 0, 0, 0 },
 	{ "StripHeaders",	V_STRIP, F(strip_headers), 0, 0, 0 },
@@ -137,6 +139,8 @@ pm_config_free(struct pm_config *cfg)
 		free(cfg->selectors[i]);
 	for (i = 0; i < cfg->ninternal_hosts; i++)
 		free(cfg->internal_hosts[i]);
+	for (i = 0; i < cfg->ntrusted_sealers; i++)
+		free(cfg->trusted_sealers[i]);
 	pm_config_init(cfg);
 }
 
@@ -210,7 +214,8 @@ list_add(const struct key_def *k, struct pm_config *cfg, char *value, char *buf,
 	char **list = (char **)((char *)cfg + k->offset);
 	size_t *count = (size_t *)((char *)cfg + k->count_offset);
 	size_t most = k->max ? (size_t)k->max : PM_MAX_LIST;
-	char *item, *save = NULL, norm[80], why[160];
+	char *item, *save = NULL, norm[80], why[160], dom[256];
+	const char *bad;
 
 	for (item = strtok_r(value, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
 		if (k->kind == V_CIDR_LIST && !cidr_valid(item))
@@ -222,6 +227,11 @@ list_add(const struct key_def *k, struct pm_config *cfg, char *value, char *buf,
 			return "not an IP address with an optional port (HOST, HOST:PORT, [V6]:PORT)";
 		if (k->kind == V_HOSTPORT_LIST && pm_config_hostport(item) != NULL)
 			return pm_config_hostport(item);
+		if (k->kind == V_DOMAIN_LIST) {
+			if (posture_name_normalize(item, dom, sizeof(dom), &bad) < 0)
+				return "not a domain name";
+			item = dom;	/* kept normalized: compared with the seals' d= */
+		}
 		if (*count >= most) {
 			snprintf(buf, buflen, "too many items (at most %zu)", most);
 			return buf;
@@ -486,6 +496,7 @@ key_apply(const struct key_def *k, struct pm_config *cfg, char *value, char *buf
 	case V_HOSTPORT_LIST:
 	case V_CIDR_LIST:
 	case V_SELECTORS:
+	case V_DOMAIN_LIST:
 		return list_add(k, cfg, value, buf, buflen);
 	case V_BOOL:
 		return bool_parse(value, field);

@@ -50,6 +50,8 @@ struct pm_config {
 	size_t nselectors;
 	char *internal_hosts[PM_MAX_LIST]; /* owned; CIDR */
 	size_t ninternal_hosts;
+	char *trusted_sealers[PM_MAX_LIST]; /* owned; TrustedARCSealers, normalized domains */
+	size_t ntrusted_sealers;
 	bool skip_authenticated;
 	bool auth_results;
 	enum pm_strip strip_headers;

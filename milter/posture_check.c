@@ -462,6 +462,8 @@ main(int argc, char **argv)
 		mo.nselectors = nselectors;
 		mo.domain_selectors = (const char *const *)cfg.selectors;
 		mo.ndomain_selectors = cfg.nselectors;
+		mo.trusted_sealers = (const char *const *)cfg.trusted_sealers;
+		mo.ntrusted_sealers = cfg.ntrusted_sealers;
 		mo.evaluated = evaluated;
 		mo.more_selectors = more_selectors;
 		mo.hook_arg = &run;

@@ -29,6 +29,7 @@ PACKAGES=(
 	openssl	# keys made at test time (verify_fixtures.sh, https.sh)
 	postfix swaks	# tests/integration/postfix_milter.sh, scripts/demo.sh, tests/bench
 	python3-spf python3-yaml	# the RFC 7208 test suite and its YAML reader
+	python3-dkim	# ARC chains made at test time (dkim.arc_sign: test_arc_verify, postfix_arc.sh)
 	libspf2-dev	# the differential oracle for our SPF evaluator (tests only)
 	libcurl4-openssl-dev	# MTA-STS and BIMI fetches
 	libxml2-dev zlib1g-dev	# BIMI: the SVG profile check, gzip'd logos

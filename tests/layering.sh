@@ -21,7 +21,7 @@ PUBLIC="posture.h codes.h"
 # posture memory's chain and backends (runtime.c opens them once per process), and the
 # reports of a domain's remembered records (posture-check --history).
 PROGRAM_HEADERS="evalpool.h util/metrics.h verify/verify.h verify/selectors.h record/authres_id.h record/mail_addr.h
-record/msg_parse.h util/strbuf.h dns/dns.h dns/dns_server.h net/cidr.h verify/dkim_verify.h
+record/msg_parse.h util/strbuf.h dns/dns.h dns/dns_server.h net/cidr.h verify/dkim_verify.h verify/arc_verify.h
 store/store.h store/store_lmdb.h store/store_redis.h memory.h report/report_history.h"
 
 rank() {	# rank FOLDER: its position in LAYERS (1 lowest), 0 if not a layer

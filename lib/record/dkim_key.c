@@ -483,7 +483,8 @@ rsa_key_safe(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *d
 
 /* Read an RSA key: SubjectPublicKeyInfo first, then a bare RSAPublicKey. */
 static void
-read_rsa(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der, size_t n)
+read_rsa(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der, size_t n,
+	 EVP_PKEY **keep)
 {
 	const unsigned char *q = der;
 	EVP_PKEY *pk;
@@ -523,6 +524,10 @@ read_rsa(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der, 
 		    "%zu bytes that are neither a SubjectPublicKeyInfo nor an RSAPublicKey", n);
 	}
 done:
+	if (keep != NULL && key->form != DKIM_KEY_FORM_NONE) {
+		*keep = pk;
+		pk = NULL;
+	}
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 }
@@ -530,7 +535,7 @@ done:
 /* Read an Ed25519 key: exactly 32 raw bytes (RFC 8463 4.2). */
 static void
 read_ed25519(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *der,
-	     size_t n)
+	     size_t n, EVP_PKEY **keep)
 {
 	const unsigned char *q = der;
 	EVP_PKEY *pk = NULL;
@@ -560,6 +565,10 @@ read_ed25519(struct dkim_key *key, const struct taglist_tag *p, const uint8_t *d
 		    "%zu bytes; an Ed25519 key is 32 bytes", n);
 	problem_rfc(key, RFC_ED25519);
 done:
+	if (keep != NULL && key->form != DKIM_KEY_FORM_NONE) {
+		*keep = pk;
+		pk = NULL;
+	}
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 }
@@ -635,7 +644,7 @@ compact_base64(struct dkim_key *key, const struct taglist_tag *p, uint8_t *out, 
 
 /* p=: base64 key data; empty means revoked. Decoded, then read per the key type. */
 static void
-parse_p(struct dkim_key *key, const struct taglist_tag *p)
+parse_p(struct dkim_key *key, const struct taglist_tag *p, EVP_PKEY **keep)
 {
 	uint8_t *b64 = NULL, *der = NULL;
 	size_t n, pad = 0, dlen;
@@ -671,9 +680,9 @@ parse_p(struct dkim_key *key, const struct taglist_tag *p)
 	dlen = (size_t)got - pad;
 	key->key_len = dlen;
 	if (key->type == DKIM_KEY_TYPE_RSA)
-		read_rsa(key, p, der, dlen);
+		read_rsa(key, p, der, dlen, keep);
 	else if (key->type == DKIM_KEY_TYPE_ED25519)
-		read_ed25519(key, p, der, dlen);
+		read_ed25519(key, p, der, dlen, keep);
 done:
 	free(b64);
 	free(der);
@@ -711,9 +720,9 @@ known_tag(const struct taglist *tl, const struct taglist_tag *t)
 	return false;
 }
 
-/* Parse one key record. */
-int
-dkim_key_parse(const void *data, size_t len, struct dkim_key *key)
+/* Parse one key record; keep (may be NULL) gets the key read, for a usable record. */
+static int
+key_parse(const void *data, size_t len, struct dkim_key *key, EVP_PKEY **keep)
 {
 	const struct taglist_tag *t;
 	struct taglist *tl;
@@ -754,7 +763,7 @@ dkim_key_parse(const void *data, size_t len, struct dkim_key *key)
 	if ((t = taglist_find(tl, "t")) != NULL)
 		parse_t(key, t);
 	if ((t = taglist_find(tl, "p")) != NULL)
-		parse_p(key, t);
+		parse_p(key, t, keep);
 	else
 		add_problem(key, DKIM_KEY_PSEV_ERROR, "", NULL, 0,
 		    "no p= tag: the key data is REQUIRED");
@@ -768,4 +777,29 @@ dkim_key_parse(const void *data, size_t len, struct dkim_key *key)
 	if (key->nproblems > DKIM_KEY_MAX_PROBLEMS)
 		usable = false;
 	return usable ? 0 : -1;
+}
+
+/* Parse one key record. */
+int
+dkim_key_parse(const void *data, size_t len, struct dkim_key *key)
+{
+	return key_parse(data, len, key, NULL);
+}
+
+/* Parse one key record and hand over the key itself when the record is usable. */
+int
+dkim_key_parse_pkey(const void *data, size_t len, struct dkim_key *key,
+		    struct evp_pkey_st **pkey)
+{
+	EVP_PKEY *pk = NULL;
+
+	*pkey = NULL;
+	if (key_parse(data, len, key, &pk) < 0) {
+		EVP_PKEY_free(pk);
+		return -1;
+	}
+	if (pk == NULL)
+		return -1;
+	*pkey = pk;
+	return 0;
 }

@@ -4,6 +4,7 @@
  *
  *   dkim_key_classify()  is a TXT string a DKIM key record (candidate) or something else
  *   dkim_key_parse()     parse a record: tags, p= base64, the key itself (OpenSSL)
+ *   dkim_key_parse_pkey() the same, handing over the key (OpenSSL EVP_PKEY) to verify with
  *   dkim_key_type_word() "rsa", "ed25519", "unknown"
  *   dkim_key_form_word() "SubjectPublicKeyInfo", "RSAPublicKey", "raw", "none"
  *   dkim_key_unsafe_word() "unsafe key: exponent 1", ... (a fixed comment, no key bytes)
@@ -112,6 +113,14 @@ enum dkim_txt_kind dkim_key_classify(const void *data, size_t len);
  * revoked, the key read. Returns -1 otherwise; the fields say why.
  */
 int dkim_key_parse(const void *data, size_t len, struct dkim_key *key);
+
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
+/*
+ * The same, and *pkey gets the key read (the caller frees it with EVP_PKEY_free())
+ * when the record is usable (0); NULL otherwise (-1). For verifiers of our own (ARC).
+ */
+int dkim_key_parse_pkey(const void *data, size_t len, struct dkim_key *key,
+			struct evp_pkey_st **pkey);
 
 /* Words for messages and the header fact (static strings). */
 const char *dkim_key_type_word(enum dkim_key_type type);

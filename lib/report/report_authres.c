@@ -5,12 +5,17 @@
  *
  * "authserv-id; spf=pass smtp.mailfrom=example.com; dkim=pass (2048-bit key)
  *  header.d=example.com header.s=s1 header.b=AbCdEfGh; dmarc=pass (p=reject)
- *  header.from=example.com policy.dmarc=none"
+ *  header.from=example.com policy.dmarc=none; arc=pass (i=2; sealers relay.example,
+ *  list.example) smtp.remote-ip=192.0.2.1"
+ *
+ * arc= only when the chain was verified (in->arc); a DMARC fail that a trusted
+ * sealer vouched for says so in the dmarc comment: "(p=reject; arc override by X)".
  *
  * Only result words, normalized domains, selectors and b= prefixes that pass a
  * character check, and fixed comments reach the value: nothing a sender wrote can
  * add a method, a property or a line. Folded like X-Domain-Posture.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,7 +123,10 @@ static void
 add_dmarc(struct fold *f, const struct verify_in *in, const struct verify_out *out)
 {
 	const struct dmarc_verify_result *d = &out->dmarc;
-	char word[300];
+	char word[600], norm[256];
+	const char *why;
+	bool override = out->arc_override[0] != '\0' && d->result == DMARC_V_FAIL &&
+	    posture_name_normalize(out->arc_override, norm, sizeof(norm), &why) == 0;
 
 	if (!out->dmarc_done) {
 		fold_word(f, out->dmarc_skip && in->nfrom_domains > 1 ? "dmarc=permerror" :
@@ -130,8 +138,9 @@ add_dmarc(struct fold *f, const struct verify_in *in, const struct verify_out *o
 	snprintf(word, sizeof(word), "dmarc=%s", dmarc_verdict_word(d->result));
 	fold_word(f, word);
 	if (d->result == DMARC_V_PASS || d->result == DMARC_V_FAIL) {
-		snprintf(word, sizeof(word), "(%s=%s%s)", d->policy_tag,
-		    dmarc_policy_word(d->policy), d->testing ? " t=y" : "");
+		snprintf(word, sizeof(word), "(%s=%s%s%s%s)", d->policy_tag,
+		    dmarc_policy_word(d->policy), d->testing ? " t=y" : "",
+		    override ? "; arc override by " : "", override ? norm : "");
 		fold_words(f, word);
 		if (d->pct >= 0 && d->pct < 100) {
 			snprintf(word, sizeof(word), "(pct=%d not applied)", d->pct);
@@ -143,6 +152,46 @@ add_dmarc(struct fold *f, const struct verify_in *in, const struct verify_out *o
 	if (d->result == DMARC_V_PASS || d->result == DMARC_V_FAIL) {
 		snprintf(word, sizeof(word), "policy.dmarc=%s",
 		    dmarc_policy_word(d->disposition));
+		fold_word(f, word);
+	}
+}
+
+/*
+ * arc=RESULT (i=N; sealers A, B) [header.oldest-pass=K] [smtp.remote-ip=IP]
+ * (RFC 8617 10). The sealers are the seals' d=, oldest first, each normalized (a d=
+ * that is no domain name reads "?"); the fail reason stays in the logs.
+ */
+static void
+add_arc(struct fold *f, const struct verify_in *in)
+{
+	const struct arc_verify_results *r = in->arc;
+	char word[300], norm[256], ip[INET6_ADDRSTRLEN];
+	const char *why;
+	unsigned i;
+
+	/* Close the dmarc resinfo before this one. */
+	pt_sb_append(&f->sb, ";");
+	f->col++;
+	snprintf(word, sizeof(word), "arc=%s", arc_verify_word(r->result));
+	fold_word(f, word);
+	if (r->count > 0) {
+		snprintf(word, sizeof(word), "(i=%u;", r->count);
+		fold_word(f, word);
+		fold_word(f, r->count > 1 ? "sealers" : "sealer");
+		for (i = 0; i < r->count; i++) {
+			if (posture_name_normalize(r->sets[i].sealer, norm, sizeof(norm), &why) < 0)
+				snprintf(norm, sizeof(norm), "?");
+			snprintf(word, sizeof(word), "%s%s", norm, i + 1 < r->count ? "," : ")");
+			fold_word(f, word);
+		}
+	}
+	if (r->result == ARC_VERIFY_PASS && r->oldest_pass > 0) {
+		snprintf(word, sizeof(word), "header.oldest-pass=%u", r->oldest_pass);
+		fold_word(f, word);
+	}
+	if ((in->iplen == 4 || in->iplen == 16) &&
+	    inet_ntop(in->iplen == 4 ? AF_INET : AF_INET6, in->ip, ip, sizeof(ip)) != NULL) {
+		snprintf(word, sizeof(word), "smtp.remote-ip=%s", ip);
 		fold_word(f, word);
 	}
 }
@@ -163,5 +212,7 @@ posture_authres_value(const struct verify_in *in, const struct verify_out *out,
 	add_spf(&f, out);
 	add_dkim(&f, in);
 	add_dmarc(&f, in, out);
+	if (in->arc != NULL)
+		add_arc(&f, in);
 	return fold_take(&f);
 }

@@ -163,6 +163,40 @@ json_dmarc(struct pt_sb *sb, const struct verify_in *in, const struct verify_out
 	pt_sb_append(sb, "}");
 }
 
+/* "arc": {...}, only when the chain was verified. */
+static void
+json_arc(struct pt_sb *sb, const struct verify_in *in, const struct verify_out *out)
+{
+	const struct arc_verify_results *r = in->arc;
+	unsigned i;
+
+	pt_sb_append(sb, ", \"arc\": {\"result\": ");
+	pt_sb_append_json(sb, arc_verify_word(r->result));
+	pt_sb_printf(sb, ", \"instances\": %u, \"oldest_pass\": ", r->count);
+	if (r->result == ARC_VERIFY_PASS)
+		pt_sb_printf(sb, "%u", r->oldest_pass);
+	else
+		pt_sb_append(sb, "null");
+	pt_sb_append(sb, ", \"reason\": ");
+	json_str_or_null(sb, r->reason[0] ? r->reason : NULL);
+	pt_sb_append(sb, ", \"override_by\": ");
+	json_str_or_null(sb, out->arc_override[0] ? out->arc_override : NULL);
+	pt_sb_append(sb, ", \"sets\": [");
+	for (i = 0; i < r->count; i++) {
+		const struct arc_verify_set *s = &r->sets[i];
+
+		pt_sb_printf(sb, "%s{\"instance\": %u, \"sealer\": ", i ? ", " : "", s->instance);
+		pt_sb_append_json(sb, s->sealer);
+		pt_sb_append(sb, ", \"signer\": ");
+		pt_sb_append_json(sb, s->ams_domain);
+		pt_sb_append(sb, ", \"cv\": ");
+		pt_sb_append_json(sb, arc_cv_word(s->cv));
+		pt_sb_printf(sb, ", \"seal_verified\": %s, \"ams_verified\": %s}",
+		    json_bool(s->seal_verified), json_bool(s->ams_verified));
+	}
+	pt_sb_append(sb, "]}");
+}
+
 /* The header value on one line: each fold ("\n" or "\r\n" before WSP) read as a space. */
 static void
 append_unfolded(struct pt_sb *sb, const char *v)
@@ -195,6 +229,8 @@ posture_report_verification_json(const struct verify_in *in, const struct verify
 	json_dkim(&sb, in);
 	pt_sb_append(&sb, ", ");
 	json_dmarc(&sb, in, out);
+	if (in->arc != NULL)
+		json_arc(&sb, in, out);
 	pt_sb_append(&sb, ", \"authentication_results\": ");
 	if (authres == NULL) {
 		pt_sb_append(&sb, "null}");
@@ -356,10 +392,46 @@ text_dmarc(struct pt_sb *sb, const struct verify_in *in, const struct verify_out
 		}
 		if (d->result != DMARC_V_PASS && d->reason != NULL)
 			pt_sb_printf(&t, "; %s", d->reason);
+		if (out->arc_override[0]) {
+			pt_sb_append(&t, "; arc override by ");
+			text_value(&t, out->arc_override);
+		}
 	}
 	s = pt_sb_take(&t);
 	if (s != NULL)
 		text_line(sb, "DMARC", s);
+	free(s);
+}
+
+/* ARC: result, the sets oldest first, oldest-pass or why it failed. */
+static void
+text_arc(struct pt_sb *sb, const struct verify_in *in)
+{
+	const struct arc_verify_results *r = in->arc;
+	struct pt_sb t;
+	unsigned i;
+	char *s;
+
+	pt_sb_init(&t);
+	pt_sb_printf(&t, "%s:", arc_verify_word(r->result));
+	if (r->result == ARC_VERIFY_NONE)
+		pt_sb_append(&t, " no ARC sets");
+	if (r->count > 0)
+		pt_sb_printf(&t, " %u set%s,", r->count, r->count > 1 ? "s" : "");
+	for (i = 0; i < r->count; i++) {
+		pt_sb_printf(&t, " i=%u sealed by ", r->sets[i].instance);
+		text_value(&t, r->sets[i].sealer);
+		pt_sb_append(&t, i + 1 < r->count ? "," : "");
+	}
+	if (r->result == ARC_VERIFY_PASS)
+		pt_sb_printf(&t, "; oldest-pass %u", r->oldest_pass);
+	if (r->reason[0]) {
+		pt_sb_append(&t, r->count > 0 ? "; " : " ");
+		text_value(&t, r->reason);
+	}
+	s = pt_sb_take(&t);
+	if (s != NULL)
+		text_line(sb, "ARC", s);
 	free(s);
 }
 
@@ -375,6 +447,8 @@ posture_report_verification_text(const struct verify_in *in, const struct verify
 	text_spf(&sb, in, out);
 	text_dkim(&sb, in);
 	text_dmarc(&sb, in, out);
+	if (in->arc != NULL)
+		text_arc(&sb, in);
 	if (authres != NULL)
 		pt_sb_printf(&sb, "\nAuthentication-Results: %s\n", authres);
 	return pt_sb_take(&sb);

@@ -147,6 +147,18 @@ const struct dkim_verify_results *dkim_verify_eom(struct dkim_verify *v);
 const struct dkim_verify_results *dkim_verify_message(struct dkim_verify *v,
 						      const void *msg, size_t len);
 
+/* Where dkim_verify_msg_feed() hands a message's parts (each returns 0 or -1). */
+struct dkim_verify_sink {
+	int (*header)(void *arg, const char *name, size_t nlen, const char *value,
+		      size_t vlen);
+	int (*eoh)(void *arg);
+	int (*body)(void *arg, const void *chunk, size_t len);
+};
+
+/* Split a whole message (LF or CRLF) into fields, end of header and CRLF body chunks. */
+void dkim_verify_msg_feed(const void *msg, size_t len, const struct dkim_verify_sink *sink,
+			  void *arg);
+
 /* "none", "pass", "fail", "policy", "neutral", "temperror", "permerror". */
 const char *dkim_verify_word(enum dkim_verify_word w);
 

@@ -1,7 +1,8 @@
 /*
  * dkim_verify_int.h - inside DKIM verification: dkim_verify.c (libopendkim, the only
  * file that includes it) and dkim_verify_keys.c (key lookups); the tags we read
- * ourselves come from record/dkim_sig.c. Not installed.
+ * ourselves come from record/dkim_sig.c. arc_verify.c uses the library's key source
+ * and the key helpers (dkv_key_name, dkv_key_settle) for the ARC keys. Not installed.
  *
  *   struct dkim_verify      one message: state, our tag readings, its key lookups
  *   dkv_key_name() _slot() dkv_keys_fetch() dkv_key_settle()   the keys of a message

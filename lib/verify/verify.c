@@ -108,6 +108,21 @@ dmarc_inputs(struct verify_run *run)
 	run->want_dmarc = true;
 }
 
+/* A trusted sealer vouching for a message DMARC failed (TrustedARCSealers). */
+static void
+arc_override(const struct verify_in *in, struct verify_out *out)
+{
+	const char *who;
+
+	out->arc_override[0] = '\0';
+	if (!out->dmarc_done || out->dmarc.result != DMARC_V_FAIL || in->arc == NULL)
+		return;
+	who = arc_verify_vouching(in->arc, in->from_domain, in->trusted_sealers,
+	    in->ntrusted_sealers);
+	if (who != NULL)
+		snprintf(out->arc_override, sizeof(out->arc_override), "%s", who);
+}
+
 /* Verify SPF and DMARC in a context that make_ctx gives. */
 int
 verify_spf_dmarc(const struct verify_in *in, struct verify_out *out,
@@ -153,5 +168,6 @@ verify_spf_dmarc(const struct verify_in *in, struct verify_out *out,
 		}
 	}
 	free(run);
+	arc_override(in, out);
 	return 0;
 }

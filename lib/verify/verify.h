@@ -5,7 +5,8 @@
  *
  *   verify_spf_dmarc()        SPF and DMARC in an evaluation context the caller makes
  *   posture_verify()          the same through the engine's resolver and cache (engine.c)
- *   posture_authres_value()   "authserv-id; spf=... smtp.mailfrom=...; dkim=...; dmarc=..."
+ *   posture_authres_value()   "authserv-id; spf=... smtp.mailfrom=...; dkim=...; dmarc=...;
+ *                             arc=..." (arc= when the ARC chain was verified)
  *
  * SPF is our own evaluator (spf_eval.c), not libspf2 (ARCHITECTURE.md, Verification libraries: it aborts on internal
  * errors, has no void-lookup limit and passes any 127/8 client); DMARC alignment is
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "verify/arc_verify.h"
 #include "verify/dkim_verify.h"
 #include "verify/dmarc_verify.h"
 #include "posture.h"
@@ -33,6 +35,9 @@ struct verify_in {
 	const char *from_domain;	/* the single author domain (normalized), or NULL */
 	unsigned nfrom_domains;		/* distinct author domains seen (0, 1, more) */
 	const struct dkim_verify_results *dkim;	/* NULL: DKIM not verified */
+	const struct arc_verify_results *arc;	/* NULL: ARC not verified (no arc= clause) */
+	const char *const *trusted_sealers;	/* TrustedARCSealers (borrowed), may be NULL */
+	size_t ntrusted_sealers;
 };
 
 struct verify_out {
@@ -43,6 +48,12 @@ struct verify_out {
 	bool dmarc_done;
 	struct dmarc_verify_result dmarc;
 	const char *dmarc_skip;		/* static: why DMARC was not evaluated, or NULL */
+	/*
+	 * DMARC failed, the ARC chain passed and a trusted sealer's ARC-Authentication-
+	 * Results vouch for the From domain (arc_verify_vouching): that sealer, else "".
+	 * Only a comment ("arc override by ..."): the verdict stays fail.
+	 */
+	char arc_override[254];
 };
 
 /*

@@ -91,6 +91,16 @@ ans_txt(struct eval_ctx *ctx, const char *name, ...)
 	answer_commit(ctx, &a);
 }
 
+/* Fill a raw answer: status, and for DNS_OK one TXT record of one string. */
+void
+ans_fill_txt(struct dns_answer *a, const char *name, enum dns_status st, const char *record)
+{
+	answer_init(a, name, DNS_T_TXT);
+	a->status = st;
+	if (st == DNS_OK)
+		txt_add_string(answer_push(a, DNS_T_TXT, 300), record);
+}
+
 void
 ans_txt_split(struct eval_ctx *ctx, const char *name, ...)
 {

@@ -13,6 +13,12 @@
 void ans_status(struct eval_ctx *ctx, const char *name, uint16_t type, enum dns_status st);
 /* name TXT -> one record per argument (each a single character-string), NULL-terminated. */
 void ans_txt(struct eval_ctx *ctx, const char *name, ...);
+/*
+ * Not into a context: fill *a (overwritten; the caller clears it) with status st and,
+ * for DNS_OK, one TXT record of the one string record (key sources of verifiers).
+ */
+void ans_fill_txt(struct dns_answer *a, const char *name, enum dns_status st,
+		  const char *record);
 /* name TXT -> one record made of several character-strings, NULL-terminated. */
 void ans_txt_split(struct eval_ctx *ctx, const char *name, ...);
 /* name MX -> "PREF HOST" strings, NULL-terminated ("0 ." is a null MX). */

@@ -50,6 +50,7 @@ test_config_reads_values(void **state)
 	    "MaxQueriesPerEvaluation 50\n"
 	    "Selectors example.com:s1, example.org:sel-2\n"
 	    "InternalHosts 192.168.0.0/16 ::1 10.1.2.3\n"
+	    "TrustedARCSealers List.Example., relay.example\n"
 	    "SkipAuthenticated no\n"
 	    "StripHeaders ours\n"
 	    "OnError tempfail\n"
@@ -68,6 +69,9 @@ test_config_reads_values(void **state)
 	assert_int_equal(cfg.nselectors, 2);
 	assert_string_equal(cfg.selectors[1], "example.org:sel-2");
 	assert_int_equal(cfg.ninternal_hosts, 3);
+	assert_int_equal(cfg.ntrusted_sealers, 2);
+	assert_string_equal(cfg.trusted_sealers[0], "list.example");	/* normalized */
+	assert_string_equal(cfg.trusted_sealers[1], "relay.example");
 	assert_false(cfg.skip_authenticated);
 	assert_int_equal(cfg.strip_headers, PM_STRIP_OURS);
 	assert_int_equal(cfg.on_error, PM_ON_ERROR_TEMPFAIL);
@@ -104,6 +108,7 @@ test_config_errors_name_file_line_key(void **state)
 		{ "InternalHosts 10.0.0.0/33\n", "1: InternalHosts: not an IP address or CIDR block" },
 		{ "InternalHosts example.com\n", "1: InternalHosts: not an IP address or CIDR block" },
 		{ "Selectors example.com\n", "1: Selectors: not a domain:selector pair" },
+		{ "TrustedARCSealers list..example\n", "1: TrustedARCSealers: not a domain name" },
 		{ "StripHeaders some\n", "1: StripHeaders: expected all or ours" },
 		{ "OnError reject\n", "1: OnError: expected accept or tempfail" },
 		{ "SyslogFacility kern\n", "1: SyslogFacility: not a syslog facility" },
