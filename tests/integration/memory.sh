@@ -14,8 +14,10 @@
 #  (b) fleet: two daemons on one redis-server, StateDirectory none; the first
 #      evaluates good.test, the second (dead resolver) serves it.
 #  (c) Redis killed mid-run: the second daemon still answers every message, good.test
-#      from its cache, an unknown domain temperror; it stops cleanly (exit 0, no
-#      sanitizer report).
+#      from its cache, an unknown domain temperror. Redis restarted on the same port:
+#      a domain the first daemon evaluates is then served by the second (dead
+#      resolver) from Redis, and the second logs that Redis answers again. Both stop
+#      cleanly (exit 0, no sanitizer report).
 #  (d) a StateDirectory named explicitly but missing: posture-milter -n fails naming
 #      the key.
 #  (e) learned selectors across a fleet: two daemons (live resolver) on a new
@@ -234,6 +236,20 @@ T.expect_header(h[1], domain, { grade = "temperror" })
 mt.disconnect(conn)
 EOF
 
+# A script: a message from $domain gets its header with a grade that is not temperror.
+cat >"$WORK/grade.lua" <<'EOF'
+local T = dofile(mtdir .. "/_lib.lua")
+local conn = T.connect()
+local h = T.send(conn, {
+	from = "<bounce@" .. domain .. ">",
+	headers = { { "From", "<sender@" .. domain .. ">" }, { "Subject", "memory" } },
+})
+T.expect_domains(h, domain)
+T.check(h[1].grade ~= nil and h[1].grade ~= "temperror", "%s: grade %s in %q", domain,
+    tostring(h[1].grade), h[1].text)
+mt.disconnect(conn)
+EOF
+
 # ---- (a) restart warm from StateDirectory ----
 mkdir "$WORK/state" "$WORK/empty"
 S1="inet:$(free_port)@127.0.0.1"
@@ -297,6 +313,41 @@ if redis_start; then
 		else
 			fail_with "redis-killed/unknown-domain-reads-temperror" "no temperror header" \
 				"$WORK/c.out"
+		fi
+		# Redis comes back on the same port: the daemons reconnect (with backoff) and
+		# share again. The first evaluates a domain the second has never seen; the
+		# second, whose resolver is dead, then serves it from Redis. Bounded retries:
+		# the second's reconnection waits for its backoff.
+		"$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" \
+			--save "" --appendonly no --daemonize no --protected-mode yes \
+			--logfile "$REDIS_DIR/redis2.log" >/dev/null 2>&1 &
+		REDIS_PID=$!
+		for _ in $(seq 1 100); do
+			_redis_ready "$REDIS_PORT" && break
+			sleep 0.1
+		done
+		recovered=no
+		for _ in $(seq 1 30); do
+			if run_lua "$F1" "$WORK/grade.lua" "$WORK/r1.out" -D domain=mx-single.test &&
+				run_lua "$F2" "$WORK/grade.lua" "$WORK/r2.out" -D domain=mx-single.test
+			then
+				recovered=yes
+				break
+			fi
+			sleep 1
+		done
+		if [ "$recovered" = yes ]; then
+			pass "redis-back/second-serves-what-the-first-evaluated"
+		else
+			cat "$WORK/b2.log" >>"$WORK/r2.out"
+			fail_with "redis-back/second-serves-what-the-first-evaluated" \
+				"mx-single.test still temperror on the second daemon after 30 tries" \
+				"$WORK/r2.out"
+		fi
+		if grep -q "Redis 127.0.0.1:$REDIS_PORT answers again after" "$WORK/b2.log"; then
+			pass "redis-back/recovery-logged"
+		else
+			fail_with "redis-back/recovery-logged" "no recovery line in the log" "$WORK/b2.log"
 		fi
 		stop_milters "fleet/first-stops" "$B1" "$WORK/b1.log" \
 			"redis-killed/second-stops-cleanly" "$B2" "$WORK/b2.log"
