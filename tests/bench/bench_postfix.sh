@@ -44,6 +44,9 @@
 #   pm-restart-memory-unix   the same milter warmed, then restarted on the same
 #                    memory: a new process (or a second MX host) served from LMDB and
 #                    Redis instead of evaluating (compare pm-cold-unix)
+#   pm-warm-metrics-unix  pm-warm-unix with MetricsSocket on a free loopback port (every
+#                    counter counted; nothing scrapes during the run): what the
+#                    metrics cost the warm path
 # For the memory rows it also prints Redis commands per message (INFO commandstats)
 # and the LMDB file's size per domain; for every pm row, the evaluations per message
 # (summary lines saying "evaluated" or "rechecked").
@@ -345,6 +348,13 @@ milter_up() {
 				"$REDIS_PORT" >>"$WORK/$row.conf"
 			;;
 		*) echo "StateDirectory none" >>"$WORK/$row.conf" ;;
+		esac
+		case "$row" in
+		*-metrics-*)
+			printf 'MetricsSocket inet:%s@127.0.0.1\n' "$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" \
+				>>"$WORK/$row.conf"
+			;;
 		esac
 		pf_spawn "$WORK/$row.log" "$PM" -f -c "$WORK/$row.conf"
 		;;
