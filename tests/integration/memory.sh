@@ -288,9 +288,11 @@ if redis_start; then
 	R="127.0.0.1:$REDIS_PORT"
 	F1="inet:$(free_port)@127.0.0.1"
 	F2="inet:$(free_port)@127.0.0.1"
-	write_conf "$WORK/b1.conf" "$F1" "$LIVE" "StateDirectory none" "Redis $R"
+	# RedisTimeout 1000: a call slowed by a loaded machine must not start an outage.
+	write_conf "$WORK/b1.conf" "$F1" "$LIVE" "StateDirectory none" "Redis $R" \
+		"RedisTimeout 1000"
 	write_conf "$WORK/b2.conf" "$F2" "$DEAD" "StateDirectory none" "Redis $R" \
-		"RedisTimeout 100"
+		"RedisTimeout 1000"
 	if start_milter "$WORK/b1.conf" "$WORK/b1.log" && B1="$MPID" &&
 		start_milter "$WORK/b2.conf" "$WORK/b2.log"; then
 		B2="$MPID"
@@ -403,10 +405,10 @@ redis_del() {
 	redis_cmd DEL "$1"
 	[[ "$REPLY" == :* ]]
 }
-# Wait (up to 10 s) until key $1 exists: what the daemon writes after its reply.
+# Wait (up to 20 s) until key $1 exists: what the daemon writes after its reply.
 redis_wait_key() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		redis_cmd EXISTS "$1"
 		[ "$REPLY" = ":1" ] && return 0
 		sleep 0.1
@@ -428,10 +430,12 @@ if redis_start; then
 	R="127.0.0.1:$REDIS_PORT"
 	E1="inet:$(free_port)@127.0.0.1"
 	E2="inet:$(free_port)@127.0.0.1"
+	# A generous RedisTimeout: on a loaded machine (sanitizers, parallel tests) a
+	# slower call would start an outage and its backoff, and nothing would be shared.
 	write_conf "$WORK/e1.conf" "$E1" "$LIVE" "StateDirectory none" "Redis $R" \
-		"RedisTimeout 200"
+		"RedisTimeout 2000"
 	write_conf "$WORK/e2.conf" "$E2" "$LIVE" "StateDirectory none" "Redis $R" \
-		"RedisTimeout 200"
+		"RedisTimeout 2000"
 	if start_milter "$WORK/e1.conf" "$WORK/e1.log" && E1P="$MPID" &&
 		start_milter "$WORK/e2.conf" "$WORK/e2.log"; then
 		E2P="$MPID"
@@ -442,7 +446,9 @@ if redis_start; then
 		# The learn job and the snapshot's write run after the reply: wait for them.
 		if ! redis_wait_key "pm:2:sel:learn.test" ||
 			! redis_wait_key "pm:2:posture:learn.test"; then
-			fail "selectors/first-host-wrote-to-redis" "no pm:2:sel:learn.test or posture key"
+			fail_with "selectors/first-host-wrote-to-redis" \
+				"no pm:2:sel:learn.test or posture key (the first daemon's log:)" \
+				"$WORK/e1.log"
 		elif redis_cmd EXISTS "pm:2:sel:learn-forged.test" && [ "$REPLY" != ":0" ]; then
 			fail "selectors/forged-not-noted" "pm:2:sel:learn-forged.test: $REPLY"
 		elif redis_del "pm:2:posture:learn.test" &&
