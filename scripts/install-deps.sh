@@ -4,12 +4,13 @@
 # Run as root (sudo scripts/install-deps.sh); shared by .ci/run. Installs the build
 # tools, the libraries (c-ares, libpsl, libidn2, OpenSSL, libmilter, cmocka), the
 # public suffix list, NSD (the tests run a private instance on a high loopback port),
+# ldnsutils and unbound (a signed test tree and a private validating resolver),
 # Postfix with its smtp-source/smtp-sink and swaks (the tests, the demo and the benchmark
 # run a private Postfix instance on loopback), python3 (test helpers) and clang with its
 # runtime libraries (libFuzzer builds).
 #
-# The tests never use the system NSD or Postfix services. When this script is the one
-# installing nsd or postfix, it keeps the package from starting its service (a temporary
+# The tests never use the system NSD, unbound or Postfix services. When this script is the one
+# installing nsd, unbound or postfix, it keeps the package from starting its service (a temporary
 # policy-rc.d, as Debian container images have) and, on a systemd host, disables it, so
 # nothing new listens on port 53 or 25. A package already installed is left as it is.
 #
@@ -35,6 +36,8 @@ PACKAGES=(
 	libmicrohttpd-dev	# MetricsSocket: the embedded HTTP server of GET /metrics
 	prometheus	# promtool check metrics (tests/integration/metrics.sh)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
+	ldnsutils	# ldns-signzone, ldns-keygen: the signed test DNS tree (tests/integration/dnssec.sh)
+	unbound	# the validating resolver the DNSSEC tests run on loopback (tests/integration/unbound.sh)
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -44,7 +47,7 @@ fi
 
 # The packages with a system service the tests must not start: those not yet installed.
 new_services=()
-for pkg in nsd postfix nginx opendkim redis-server prometheus; do
+for pkg in nsd postfix nginx opendkim redis-server prometheus unbound; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		new_services+=("$pkg")
 	fi
