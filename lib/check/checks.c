@@ -18,6 +18,8 @@ static const struct eval_check built_checks[] = {
 	{ PF_MTASTS, check_mtasts },
 	{ PF_TLSRPT, check_tlsrpt },
 	{ PF_BIMI, check_bimi },
+	{ PF_DNSSEC, check_dnssec },
+	{ PF_DANE, check_dane },
 };
 
 /* Cross-family rules, run once every check is done. */
