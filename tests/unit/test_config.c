@@ -54,7 +54,8 @@ test_config_reads_values(void **state)
 	    "StripHeaders ours\n"
 	    "OnError tempfail\n"
 	    "SyslogFacility LOCAL3\n"
-	    "CacheMinTTL 30\n");
+	    "CacheMinTTL 30\n"
+	    "DNSSEC yes\n");
 	pm_config_init(&cfg);
 	assert_int_equal(pm_config_load(path, &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.socket, "inet:8891@127.0.0.1");
@@ -71,6 +72,7 @@ test_config_reads_values(void **state)
 	assert_int_equal(cfg.on_error, PM_ON_ERROR_TEMPFAIL);
 	assert_string_equal(cfg.syslog_facility, "local3");
 	assert_int_equal(cfg.cache_min_ttl, 30);
+	assert_true(cfg.dnssec);
 	/* Untouched keys keep their defaults. */
 	assert_true(cfg.auth_results);
 	assert_int_equal(cfg.https_port, 443);
