@@ -171,7 +171,7 @@ void posture_eval_free(struct posture_eval *ev);
  */
 int posture_name_normalize(const char *in, char *out, size_t outlen, const char **why);
 
-/* Whether this build checks the family at all. */
+/* Whether this build checks the family in every evaluation (dnssec, dane: only on request). */
 bool posture_family_built(enum posture_family fam);
 
 /* Names and words for reports. */
