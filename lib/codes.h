@@ -23,6 +23,7 @@
 	X(MX_DUPLICATE,             MX,    WARN)  \
 	X(MX_NOLISTING,             MX,    WARN)  \
 	X(MX_TTL_LOW,               MX,    INFO)  \
+	X(MX_TTL_HIGH,              MX,    INFO)  \
 	X(MX_NXDOMAIN,              MX,    ERROR) \
 	X(SPF_NONE,                 SPF,   WARN)  \
 	X(SPF_MULTIPLE,             SPF,   ERROR) \
@@ -94,6 +95,14 @@
 	X(BIMI_LOGO_PROFILE,        BIMI,  ERROR) \
 	X(BIMI_NO_EVIDENCE,         BIMI,  INFO)  \
 	X(BIMI_EVIDENCE_INVALID,    BIMI,  ERROR) \
+	X(DNSSEC_NONE,              DNSSEC, INFO) \
+	X(DNSSEC_BOGUS,             DNSSEC, ERROR) \
+	X(DANE_NONE,                DANE,  INFO)  \
+	X(DANE_PARTIAL,             DANE,  WARN)  \
+	X(DANE_TLSA_INSECURE,       DANE,  WARN)  \
+	X(DANE_TLSA_USAGE,          DANE,  WARN)  \
+	X(DANE_TLSA_SYNTAX,         DANE,  ERROR) \
+	X(DANE_ROLLOVER,            DANE,  INFO)  \
 	X(RECORD_CHANGED,           ANY,   INFO)  \
 	X(POSTURE_WEAKENED,         ANY,   WARN)
 

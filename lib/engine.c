@@ -7,6 +7,12 @@
  *   posture_verify()        one message's SPF and DMARC (verify/verify.c) on this engine
  *   posture_lookup_txt()    TXT lookups outside an evaluation (DKIM keys), cache first
  *
+ * DNSSEC (DNSSEC yes): the engine asks the resolver for the root DNSKEY once at
+ * creation (a reload builds a new engine, so it asks again). An answer with AD from a
+ * trusted resolver (dns_resolver_dnssec()) means it validates; anything else leaves
+ * the dnssec and dane families unknown ("resolver does not validate") rather than
+ * reporting every domain unsigned. One query, bounded by the DNS timeout.
+ *
  * What can go wrong: a bad resolver address or no usable PSL file (a one-line
  * reason); an invalid domain name (ev->error, nothing queried).
  */
@@ -35,6 +41,7 @@ struct posture_engine {
 	struct https_options https;	/* ca_file points at ca_file below */
 	char *ca_file;			/* owned copy of opts->ca_file, or NULL */
 	struct bimi_anchors *bimi_anchors; /* owned: BIMITrustAnchors, or NULL */
+	enum eval_dnssec dnssec;	/* from the start-up probe */
 };
 
 /* Fill opts with the defaults. */
@@ -68,6 +75,33 @@ psl_open(const char *file, char *err, size_t errlen)
 		snprintf(err, errlen, "no public suffix list: install the Debian package "
 		    "publicsuffix (%s)", PSL_FILE);
 	return psl;
+}
+
+/* DNSSEC yes: does the resolver validate? The root DNSKEY must come back with AD. */
+static enum eval_dnssec
+dnssec_probe(struct posture_engine *eng)
+{
+	struct dns_batch *b;
+	struct dns_answer a;
+	uint64_t wait_ms = (uint64_t)eng->opts.dns_timeout_ms * eng->opts.dns_tries;
+	enum eval_dnssec st;
+
+	if (!eng->opts.dnssec)
+		return EVAL_DNSSEC_OFF;
+	if (!dns_resolver_dnssec(eng->res))
+		return EVAL_DNSSEC_UNTRUSTED;
+	b = dns_batch_new(eng->res);
+	if (b == NULL)
+		return EVAL_DNSSEC_NOT_VALIDATING;
+	if (wait_ms == 0 || wait_ms > eng->opts.evaluation_timeout_ms)
+		wait_ms = eng->opts.evaluation_timeout_ms;
+	(void)dns_batch_add(b, ".", DNS_T_DNSKEY, &a);
+	dns_batch_wait(b, dns_now_ms() + wait_ms);
+	dns_batch_free(b);
+	st = a.status == DNS_OK && a.secure ? EVAL_DNSSEC_VALIDATING :
+	    EVAL_DNSSEC_NOT_VALIDATING;
+	dns_answer_clear(&a);
+	return st;
 }
 
 /* Create an engine. */
@@ -115,6 +149,7 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 	rc.nservers = opts->nresolvers;
 	rc.timeout_ms = opts->dns_timeout_ms;
 	rc.tries = opts->dns_tries;
+	rc.dnssec = opts->dnssec;
 	eng->res = dns_resolver_new(&rc, err, errlen);
 	if (eng->res == NULL) {
 		psl_free(eng->psl);
@@ -123,6 +158,7 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 		free(eng);
 		return NULL;
 	}
+	eng->dnssec = dnssec_probe(eng);
 	return eng;
 }
 
@@ -222,6 +258,7 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 	eval_set_cache(ctx, eng->cache);
 	eval_set_https(ctx, &eng->https);
 	eval_set_bimi_anchors(ctx, eng->bimi_anchors);
+	eval_set_dnssec(ctx, eng->dnssec);
 	for (i = 0; i < nselectors; i++)
 		if (eval_add_selector(ctx, selectors[i]) < 0) {
 			eval_ctx_free(ctx);

@@ -32,6 +32,7 @@
  */
 enum posture_family {
 	PF_MX, PF_SPF, PF_DKIM, PF_DMARC, PF_MTASTS, PF_TLSRPT, PF_BIMI,
+	PF_DNSSEC, PF_DANE,	/* appended: the order before them is unchanged for parsers */
 	PF_COUNT,
 	PF_ANY
 };
@@ -120,6 +121,10 @@ struct posture_options {
 	/* BIMITrustAnchors: PEM mark-certificate CAs, loaded at engine creation (a bad
 	 * file fails it); NULL: BIMI evidence chains are reported as not checked. */
 	const char *bimi_trust_anchors;
+	/* DNSSEC yes|no (default no): the DO bit, the AD bit trusted from loopback
+	 * resolvers only, the dnssec and dane families. At engine creation the resolver
+	 * is asked the root DNSKEY: no AD, and both families read unknown. */
+	bool dnssec;
 };
 
 struct posture_engine;
@@ -166,7 +171,7 @@ void posture_eval_free(struct posture_eval *ev);
  */
 int posture_name_normalize(const char *in, char *out, size_t outlen, const char **why);
 
-/* Whether this build checks the family at all. */
+/* Whether this build checks the family in every evaluation (dnssec, dane: only on request). */
 bool posture_family_built(enum posture_family fam);
 
 /* Names and words for reports. */

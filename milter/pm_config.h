@@ -61,6 +61,7 @@ struct pm_config {
 	char *ca_file;			/* owned or NULL */
 	char *bimi_trust_anchors;	/* owned or NULL */
 	bool allow_private_addresses;
+	bool dnssec;			/* DNSSEC: DO bit, AD from loopback, dnssec/dane */
 	char *syslog_facility;		/* owned; "mail" */
 	enum pm_log_format log_format;	/* LogFormat; default text */
 	char *metrics_socket;		/* owned or NULL (none: nothing listens); libmilter syntax */

@@ -44,7 +44,7 @@
 enum {
 	OPT_RESOLVER = 256, OPT_SELECTOR, OPT_JSON, OPT_HTTPS_PORT, OPT_CA_FILE,
 	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_ALLOW_PRIVATE,
-	OPT_BIMI_ANCHORS, OPT_FAIL_ON, OPT_STATE_DIR, OPT_REDIS, OPT_HISTORY
+	OPT_BIMI_ANCHORS, OPT_FAIL_ON, OPT_STATE_DIR, OPT_REDIS, OPT_HISTORY, OPT_DNSSEC
 };
 
 static const struct option long_options[] = {
@@ -54,6 +54,7 @@ static const struct option long_options[] = {
 	{ "https-port",	required_argument, NULL, OPT_HTTPS_PORT },
 	{ "ca-file",	required_argument, NULL, OPT_CA_FILE },
 	{ "allow-private", no_argument,   NULL, OPT_ALLOW_PRIVATE },
+	{ "dnssec",        no_argument,   NULL, OPT_DNSSEC },
 	{ "bimi-trust-anchors", required_argument, NULL, OPT_BIMI_ANCHORS },
 	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
 	{ "message",	required_argument, NULL, OPT_MESSAGE },
@@ -89,6 +90,8 @@ usage(FILE *f)
 	    "  --https-port N        port for MTA-STS and BIMI fetches (default 443)\n"
 	    "  --ca-file FILE        CA certificates for MTA-STS and BIMI fetches\n"
 	    "  --allow-private       tests only: fetch from private and loopback addresses\n"
+	    "  --dnssec              DNSSEC and DANE (the dnssec and dane families); the\n"
+	    "                        resolver must be a local validating one (unbound)\n"
 	    "  --bimi-trust-anchors FILE  PEM mark-certificate CAs for BIMI evidence; without\n"
 	    "                        it evidence chains are reported as not checked\n"
 	    "  --message FILE        the message to verify (\"-\": standard input)\n"
@@ -301,6 +304,7 @@ main(int argc, char **argv)
 	unsigned timeout_ms = 0, https_port = 0;
 	const char *ca_file = NULL, *bimi_anchors = NULL;
 	bool allow_private = false;
+	bool dnssec = false;
 	struct check_message_opts mo;
 	struct check_message *cm = NULL;
 	struct posture_options opts;
@@ -346,6 +350,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_ALLOW_PRIVATE:
 			allow_private = true;
+			break;
+		case OPT_DNSSEC:
+			dnssec = true;
 			break;
 		case OPT_BIMI_ANCHORS:
 			bimi_anchors = optarg;
@@ -448,6 +455,7 @@ main(int argc, char **argv)
 	opts.ca_file = ca_file ? ca_file : cfg.ca_file;
 	opts.allow_private = allow_private || cfg.allow_private_addresses;
 	opts.bimi_trust_anchors = bimi_anchors ? bimi_anchors : cfg.bimi_trust_anchors;
+	opts.dnssec = dnssec || cfg.dnssec;
 	/* Two tries must fit in the evaluation's time. */
 	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
 		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;

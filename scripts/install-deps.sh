@@ -4,14 +4,15 @@
 # Run as root; started by another user, it runs itself again through sudo (saying so),
 # and exits 1 when sudo is not there. Shared by .ci/run. Installs the build tools, the
 # libraries (c-ares, libpsl, libidn2, OpenSSL, libmilter, cmocka), the public suffix
-# list, NSD (the tests run a private instance on a high loopback port), Postfix with
-# its smtp-source/smtp-sink and swaks (the tests, the demo and the benchmark run a
-# private Postfix instance on loopback), python3 (test helpers), clang with its runtime
+# list, NSD (the tests run a private instance on a high loopback port), ldnsutils and
+# unbound (a signed test tree and a private validating resolver), Postfix with its
+# smtp-source/smtp-sink and swaks (the tests, the demo and the benchmark run a private
+# Postfix instance on loopback), python3 (test helpers), clang with its runtime
 # libraries (libFuzzer builds), and debhelper with lintian (the Debian package:
 # debian/, tests/deb_package.sh).
 #
-# The tests never use the system NSD or Postfix services. When this script is the one
-# installing nsd or postfix, it keeps the package from starting its service (a temporary
+# The tests never use the system NSD, unbound or Postfix services. When this script is the one
+# installing nsd, unbound or postfix, it keeps the package from starting its service (a temporary
 # policy-rc.d, as Debian container images have) and, on a systemd host, disables it, so
 # nothing new listens on port 53 or 25. A package already installed is left as it is.
 #
@@ -40,6 +41,8 @@ PACKAGES=(
 	prometheus	# promtool check metrics (tests/integration/metrics.sh)
 	libclang-rt-14-dev	# libFuzzer's runtime: only a Recommends of clang-14
 	debhelper lintian	# the Debian package (dpkg-buildpackage -b, tests/deb_package.sh)
+	ldnsutils	# ldns-signzone, ldns-keygen: the signed test DNS tree (tests/integration/dnssec.sh)
+	unbound	# the validating resolver the DNSSEC tests run on loopback (tests/integration/unbound.sh)
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -53,7 +56,7 @@ fi
 
 # The packages with a system service the tests must not start: those not yet installed.
 new_services=()
-for pkg in nsd postfix nginx opendkim redis-server prometheus; do
+for pkg in nsd postfix nginx opendkim redis-server prometheus unbound; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		new_services+=("$pkg")
 	fi

@@ -36,10 +36,13 @@
  *   preferred host has one. Those primaries are reported only as MX_NOLISTING, not
  *   also as MX_NO_ADDRESS: one finding per situation.
  * - MX_SINGLE: exactly one distinct non-null exchange.
- * - MX_TTL_LOW: lowest MX TTL below 300 s, judged only from an authoritative answer
- *   (a recursive resolver's TTLs count down). 300 s is the usual floor of failover
- *   setups; an MX below it makes every delivery depend on a fresh lookup, and a short
- *   DNS outage turns into bounced or delayed mail (RFC 1912 2.2 advises long TTLs).
+ * - MX TTL, judged only from the zone's own TTL, never from a recursive resolver's
+ *   counted-down copy: the original TTL of the RRSIG over a signed MX RRset (dns.h
+ *   `sig_ttl`), else the TTL of an authoritative (AA) answer, else no TTL finding.
+ *   MX_TTL_LOW (info) below 3600 s: every delivery then depends on a fresh lookup,
+ *   and a short DNS outage turns into bounced or delayed mail (RFC 1912 2.2 advises
+ *   long TTLs; every MX guide says an hour to a day). MX_TTL_HIGH (info) above
+ *   86400 s: a change of mail host takes more than a day to reach senders.
  * - Bounds: at most MX_MAX_RECORDS MX records are examined and at most
  *   MX_MAX_TARGETS distinct hosts (lowest preferences first) are resolved; the fact
  *   says so ("40 MX records, 32 hosts checked"). Hosts beyond are not judged.
@@ -68,7 +71,8 @@
 
 #define MX_MAX_TARGETS	32	/* distinct hosts resolved */
 #define MX_MAX_RECORDS	256	/* MX records examined (selection is quadratic) */
-#define MX_TTL_LOW	300	/* seconds */
+#define MX_TTL_LOW	3600	/* seconds: an hour */
+#define MX_TTL_HIGH	86400	/* seconds: a day */
 #define MX_NAME_TEXT	128	/* printed name, truncated */
 
 enum addr_state { ADDR_YES, ADDR_NO, ADDR_UNKNOWN };
@@ -552,6 +556,29 @@ note_mx(struct eval_ctx *ctx, const struct dns_answer *mx)
 	pt_sb_free(&sb);
 }
 
+/* MX_TTL_LOW / MX_TTL_HIGH from the zone's TTL: RRSIG original TTL, else AA. */
+static void
+report_ttl(struct mx_run *run, const struct dns_answer *mx, uint32_t min_ttl)
+{
+	const char *src = "its RRSIG's original TTL";
+	uint32_t ttl = mx->sig_ttl;
+
+	if (ttl == 0) {
+		if (!mx->authoritative)
+			return;		/* a recursive resolver's copy counts down */
+		ttl = min_ttl;
+		src = "authoritative answer";
+	}
+	if (ttl < MX_TTL_LOW)
+		mx_finding(run, PC_MX_TTL_LOW, posture_code_severity(PC_MX_TTL_LOW),
+		    "MX TTL %u s (%s) is below %u s: a short DNS outage delays or bounces "
+		    "mail (RFC 1912 2.2)", (unsigned)ttl, src, (unsigned)MX_TTL_LOW);
+	else if (ttl > MX_TTL_HIGH)
+		mx_finding(run, PC_MX_TTL_HIGH, posture_code_severity(PC_MX_TTL_HIGH),
+		    "MX TTL %u s (%s) is above %u s: a change of mail host takes more than "
+		    "a day to reach senders", (unsigned)ttl, src, (unsigned)MX_TTL_HIGH);
+}
+
 /* The MX family: see the header comment for the decisions. */
 enum check_status
 check_mx(struct eval_ctx *ctx)
@@ -611,10 +638,6 @@ check_mx(struct eval_ctx *ctx)
 		return CHECK_PENDING;
 	}
 
-	/* Only an authoritative answer carries the TTL as published. */
-	if (mx->authoritative && min_ttl < MX_TTL_LOW)
-		mx_finding(&run, PC_MX_TTL_LOW, posture_code_severity(PC_MX_TTL_LOW),
-		    "MX TTL %u s is below %u s: a short DNS outage delays or bounces mail "
-		    "(RFC 1912 2.2)", (unsigned)min_ttl, (unsigned)MX_TTL_LOW);
+	report_ttl(&run, mx, min_ttl);
 	return CHECK_DONE;
 }

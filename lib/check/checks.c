@@ -2,7 +2,7 @@
  * checks.c - the table of this build's checks, and the one call that runs them.
  *
  *   check_run_all()          every built check of one domain -> posture_eval
- *   posture_family_built()   whether this build checks a family (posture.h)
+ *   posture_family_built()   whether this build checks a family every time (posture.h)
  *
  * The driver (eval/eval.c) runs whatever plan it is given and knows no check by name,
  * so adding a family means a check_*.c file and one row here (ARCHITECTURE.md).
@@ -18,7 +18,15 @@ static const struct eval_check built_checks[] = {
 	{ PF_MTASTS, check_mtasts },
 	{ PF_TLSRPT, check_tlsrpt },
 	{ PF_BIMI, check_bimi },
+	{ PF_DNSSEC, check_dnssec },
+	{ PF_DANE, check_dane },
 };
+
+/*
+ * Families checked only on request (DNSSEC yes): not in every evaluation, so a header
+ * for an evaluation that did not happen does not list them (posture_family_built()).
+ */
+static const enum posture_family opt_in[] = { PF_DNSSEC, PF_DANE };
 
 /* Cross-family rules, run once every check is done. */
 static const struct eval_check followups[] = {
@@ -37,12 +45,15 @@ check_run_all(struct eval_ctx *ctx)
 	return eval_run_all(ctx, &plan);
 }
 
-/* Whether this build has a check for the family. */
+/* Whether this build checks the family in every evaluation (not opt-in ones). */
 bool
 posture_family_built(enum posture_family fam)
 {
 	size_t i;
 
+	for (i = 0; i < sizeof(opt_in) / sizeof(opt_in[0]); i++)
+		if (opt_in[i] == fam)
+			return false;
 	for (i = 0; i < plan.nchecks; i++)
 		if (plan.checks[i].family == fam)
 			return true;

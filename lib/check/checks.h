@@ -17,6 +17,13 @@ enum check_status check_dmarc(struct eval_ctx *ctx);	/* check_dmarc.c */
 enum check_status check_mtasts(struct eval_ctx *ctx);	/* check_mtasts.c */
 enum check_status check_tlsrpt(struct eval_ctx *ctx);	/* check_tlsrpt.c */
 enum check_status check_bimi(struct eval_ctx *ctx);	/* check_bimi.c */
+enum check_status check_dnssec(struct eval_ctx *ctx);	/* check_dnssec.c */
+enum check_status check_dane(struct eval_ctx *ctx);	/* check_dane.c */
+/*
+ * Whether answers carry a DNSSEC status (eval_dnssec()); when not, the running family
+ * is set not checked (DNSSEC no) or unknown with the reason (check_dnssec.c).
+ */
+bool check_dnssec_applies(struct eval_ctx *ctx);
 /* Follow-ups, run by eval_run_all() once every check is done (eval_run_followup). */
 enum check_status check_dmarc_auth(struct eval_ctx *ctx);	/* check_dmarc.c */
 

@@ -31,6 +31,16 @@
  * tries * T per server instead (first_try_ms()): the bound the configuration
  * documents. The caller's batch deadline (the evaluation's) caps it in any case.
  *
+ * DNSSEC (dns.h): c-ares 1.18 has no option for the DO bit (ARES_FLAG_EDNS only sizes
+ * the OPT record; ares_dns_record_t came in 1.22), so make_packet() sets DO in the OPT
+ * record ares_create_query() appends, and CD in the header for the retry of a SERVFAIL.
+ * The AD bit is trusted only when every server is on loopback (trust_ad()); a chain
+ * of CNAME re-queries is secure only when every response of it was. A SERVFAIL whose
+ * EDE says DNSSEC (6-12, RFC 8914 4.7-4.13) is bogus at once; otherwise the question
+ * is asked again with CD=1: an answer (NOERROR, NXDOMAIN) then means the data exists
+ * but does not validate (bogus), anything else a plain SERVFAIL. The CD=1 answer's
+ * records are dropped unread.
+ *
  * What can go wrong: bad server strings (refused with a one-line reason), out of
  * memory (DNS_ERROR), unreachable servers (DNS_TIMEOUT), CNAME chains that leave the
  * message (asked again, bounded by DNS_MAX_CNAME_HOPS), callers that stop waiting.
@@ -70,6 +80,11 @@ _Static_assert(DNSQ_OK == (int)DNS_OK && DNSQ_TIMEOUT == (int)DNS_TIMEOUT &&
 #define MAX_SERVERS		8	/* ares_getsock() reports 16 sockets: UDP+TCP each */
 #define SERVER_TEXT_MAX		64	/* "[v6]:port" */
 #define C_IN			1
+#define OPT_RR_LEN		11	/* root owner, type, class, ttl, rdlength */
+#define HDR_CD			0x10	/* in the fourth header byte (RFC 4035 3.2.2) */
+#define OPT_DO			0x80	/* first byte of the OPT TTL's flags (RFC 3225) */
+#define EDE_DNSSEC_FIRST	6	/* DNSSEC Bogus */
+#define EDE_DNSSEC_LAST		12	/* NSEC Missing */
 
 struct dns_query {
 	struct dns_query *next;		/* mu: in r's submit queue */
@@ -84,6 +99,8 @@ struct dns_query {
 	uint64_t start_ms;		/* set before submission */
 	char *cur;			/* thread: owned, the name on the wire now */
 	unsigned hops;			/* thread: CNAMEs followed so far */
+	bool cd;			/* thread: the CD=1 retry of a SERVFAIL is out */
+	bool insecure;			/* thread: a response of the chain had no AD */
 	unsigned char *pkt;		/* thread: owned (ares_free_string), next query */
 	int pktlen;
 	struct dns_answer ans;		/* thread until done, then batch */
@@ -111,6 +128,7 @@ struct dns_resolver {
 	bool running;
 	ares_channel channel;		/* the thread's (and free's after join) */
 	uint32_t rng;			/* thread: fallback query-id generator */
+	bool dnssec;			/* immutable: DO, AD trusted, CD retry */
 };
 
 static pthread_once_t library_once = PTHREAD_ONCE_INIT;
@@ -130,9 +148,11 @@ library_init(void)
  * ares_create_query() reads (only \X escapes) and build the query: RD=1, class IN,
  * an OPT record for EDNS (RFC 6891). Returns DNS_OK, DNS_NXDOMAIN for names that
  * must not be resolved (.onion, RFC 7686 2), or DNS_ERROR (bad name, OOM).
+ * dnssec sets DO in the OPT record, cd the CD bit (see the top of the file).
  */
 static enum dns_status
-make_packet(const char *name, uint16_t type, unsigned char **pkt, int *pktlen)
+make_packet(const char *name, uint16_t type, bool dnssec, bool cd, unsigned char **pkt,
+	    int *pktlen)
 {
 	size_t n = strlen(name), i, o = 0;
 	char *text;
@@ -182,6 +202,20 @@ make_packet(const char *name, uint16_t type, unsigned char **pkt, int *pktlen)
 			ares_free_string(*pkt);
 		*pkt = NULL;
 		return DNS_ERROR;
+	}
+	if (dnssec) {
+		unsigned char *opt = *pkt + *pktlen - OPT_RR_LEN;
+
+		/* The OPT record ares_create_query() appended: root owner, type 41. */
+		if (*pktlen < 12 + OPT_RR_LEN || opt[0] != 0 || opt[1] != 0 ||
+		    opt[2] != DNS_T_OPT) {
+			ares_free_string(*pkt);
+			*pkt = NULL;
+			return DNS_ERROR;
+		}
+		opt[7] |= OPT_DO;
+		if (cd)
+			(*pkt)[3] |= HDR_CD;
 	}
 	return DNS_OK;
 }
@@ -270,6 +304,48 @@ map_ares_status(int status)
 	}
 }
 
+/* Complete q as a SERVFAIL, bogus or not, with the EDE of the response if any. */
+static void
+query_servfail(struct dns_query *q, bool bogus, const struct dns_msg *msg)
+{
+	dns_answer_clear(&q->ans);
+	answer_status(&q->ans, q->qname, q->cur, q->qtype, DNS_SERVFAIL);
+	q->ans.cname_hops = q->hops;
+	q->ans.bogus = bogus;
+	if (msg != NULL && msg->has_ede) {
+		q->ans.has_ede = true;
+		q->ans.ede = msg->ede;
+	}
+	query_complete(q);
+}
+
+/*
+ * DNSSEC outcomes of a response before it is read as an answer (see the top of the
+ * file). Returns true when q is completed or asked again, false to read msg.
+ */
+static bool
+dnssec_servfail(struct dns_query *q, const struct dns_msg *msg)
+{
+	if (q->cd) {
+		/* The CD=1 retry: an answer means the data is there but fails validation. */
+		query_servfail(q, msg->rcode == 0 || msg->rcode == 3, NULL);
+		return true;
+	}
+	if (msg->rcode != 2)
+		return false;
+	if (msg->has_ede && msg->ede >= EDE_DNSSEC_FIRST && msg->ede <= EDE_DNSSEC_LAST) {
+		query_servfail(q, true, msg);
+		return true;
+	}
+	q->cd = true;
+	if (make_packet(q->cur, q->qtype, true, true, &q->pkt, &q->pktlen) != DNS_OK) {
+		query_servfail(q, false, msg);
+		return true;
+	}
+	send_query(q->r, q);
+	return true;
+}
+
 /* c-ares callback: a query ended (answer, failure, or channel destruction). */
 static void
 on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -281,13 +357,21 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 
 	(void)timeouts;
 	if (status != ARES_SUCCESS) {
-		query_fail(q, map_ares_status(status));
+		if (q->cd && status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
+			query_servfail(q, false, NULL);	/* the retry got nothing */
+		else
+			query_fail(q, map_ares_status(status));
 		return;
 	}
 	if (abuf == NULL || alen < 0 || dns_msg_parse(abuf, (size_t)alen, &msg) < 0) {
-		query_fail(q, DNS_MALFORMED);
+		query_fail(q, q->cd ? DNS_SERVFAIL : DNS_MALFORMED);
 		return;
 	}
+	if (q->r->dnssec && dnssec_servfail(q, &msg)) {
+		dns_msg_free(&msg);
+		return;
+	}
+	q->insecure |= !msg.ad;
 	rc = dns_msg_answer(&msg, q->cur, q->qtype, &a);
 	dns_msg_free(&msg);
 	if (rc < 0) {
@@ -306,7 +390,8 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		q->cur = a.canonical;
 		a.canonical = NULL;
 		dns_answer_clear(&a);
-		if (make_packet(q->cur, q->qtype, &q->pkt, &q->pktlen) != DNS_OK) {
+		if (make_packet(q->cur, q->qtype, q->r->dnssec, false, &q->pkt,
+		    &q->pktlen) != DNS_OK) {
 			query_fail(q, DNS_ERROR);
 			return;
 		}
@@ -316,6 +401,7 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	free(a.qname);
 	a.qname = strdup(q->qname);
 	a.cname_hops = q->hops;
+	a.secure = q->r->dnssec && !q->insecure;
 	dns_answer_clear(&q->ans);
 	q->ans = a;
 	if (a.qname == NULL) {
@@ -477,6 +563,39 @@ first_try_ms(unsigned timeout_ms, unsigned tries)
 	return ms > 0 ? (unsigned)ms : 1;
 }
 
+/*
+ * Whether the AD bit of the channel's servers can be trusted: all of them on
+ * loopback (127.0.0.0/8, ::1), so no network path can set it (RFC 6840 5.8).
+ */
+static bool
+trust_ad(ares_channel channel)
+{
+	struct ares_addr_port_node *list = NULL, *n;
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	bool ok;
+
+	if (ares_get_servers_ports(channel, &list) != ARES_SUCCESS)
+		return false;
+	ok = list != NULL;
+	for (n = list; n != NULL && ok; n = n->next) {
+		if (n->family == AF_INET)
+			ok = ((const uint8_t *)&n->addr.addr4)[0] == 127;
+		else if (n->family == AF_INET6)
+			ok = memcmp(&n->addr.addr6, v6_loopback, 16) == 0;
+		else
+			ok = false;
+	}
+	ares_free_data(list);
+	return ok;
+}
+
+/* Whether answers carry DNSSEC status (see dns.h). */
+bool
+dns_resolver_dnssec(const struct dns_resolver *r)
+{
+	return r != NULL && r->dnssec;
+}
+
 /* Start a resolver thread; NULL with a one-line reason in err. */
 struct dns_resolver *
 dns_resolver_new(const struct dns_resolver_config *cfg, char *err, size_t errlen)
@@ -554,6 +673,7 @@ dns_resolver_new(const struct dns_resolver_config *cfg, char *err, size_t errlen
 			goto fail;
 		}
 	}
+	r->dnssec = cfg != NULL && cfg->dnssec && trust_ad(r->channel);
 	if (pipe(r->wake) < 0 || fd_setup(r->wake[0]) < 0 || fd_setup(r->wake[1]) < 0) {
 		snprintf(err, errlen, "cannot create the resolver pipe: %s", strerror(errno));
 		goto fail;
@@ -677,7 +797,7 @@ dns_batch_add(struct dns_batch *b, const char *name, uint16_t type,
 	q->cur = strdup(name);
 	if (q->qname == NULL || q->cur == NULL)
 		goto fail;
-	st = make_packet(name, type, &q->pkt, &q->pktlen);
+	st = make_packet(name, type, b->r->dnssec, false, &q->pkt, &q->pktlen);
 	if (st == DNS_NXDOMAIN) {
 		/* Never sent (RFC 7686): complete at once. */
 		answer_status(&q->ans, name, name, type, DNS_NXDOMAIN);

@@ -4,6 +4,14 @@
  * Answers are what the checks read: records of the asked type at the canonical name,
  * with their TTLs, the AA bit and a status that keeps distinct outcomes apart.
  *
+ * DNSSEC (RFC 4035, RFC 6840): with `dnssec` set in the configuration and every
+ * resolver address on loopback (a local validating resolver, as Postfix's
+ * smtp_dns_support_level = dnssec and glibc's trust-ad assume), queries carry the DO
+ * bit, answers record the AD bit (`secure`), the original TTL of the RRSIG over the
+ * records (`sig_ttl`), and a SERVFAIL is asked again with CD=1 to tell validation
+ * failure (`bogus`) from a server failure; an Extended DNS Error (RFC 8914) 6-12 says
+ * bogus at once. Data of a CD=1 answer is never used.
+ *
  * The resolver (dns.c) is the only file that includes <ares.h>. It owns one c-ares
  * channel on one thread; any thread submits queries in a batch and waits for the batch
  * with a deadline. Queries still in flight at the deadline are abandoned: their answers
@@ -31,7 +39,8 @@ enum dns_status {
 
 enum dns_type {
 	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
-	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SPF = 99
+	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_OPT = 41, DNS_T_DS = 43,
+	DNS_T_RRSIG = 46, DNS_T_DNSKEY = 48, DNS_T_TLSA = 52, DNS_T_SPF = 99
 };
 
 #define DNS_MAX_CNAME_HOPS 8
@@ -66,6 +75,14 @@ struct dns_answer {
 	char *canonical;	/* owned: name after CNAMEs (== qname when none) */
 	unsigned cname_hops;	/* CNAMEs followed to reach canonical */
 	bool authoritative;	/* AA bit of the response that held the records */
+	bool secure;		/* AD bit of every response of the chain, from a trusted
+				 * validating resolver (dnssec on, loopback): see above */
+	bool bogus;		/* DNS_SERVFAIL because validation failed (CD=1 answered,
+				 * or an EDE 6-12): not a temperror */
+	bool has_ede;		/* the response carried an Extended DNS Error */
+	uint16_t ede;		/* its INFO-CODE (RFC 8914 4) */
+	uint32_t sig_ttl;	/* lowest original TTL of the RRSIGs over the records
+				 * (RFC 4034 3.1.4): the zone's TTL; 0 when unsigned */
 	uint32_t negative_ttl;	/* NODATA/NXDOMAIN: min(SOA TTL, SOA MINIMUM), else 0 */
 	size_t count;
 	struct dns_rr *rrs;	/* owned: records of qtype at canonical */
@@ -101,6 +118,8 @@ struct dns_resolver_config {
 	 */
 	unsigned timeout_ms;
 	unsigned tries;
+	/* DO bit, AD trusted, CD=1 retry: only when every server is on loopback. */
+	bool dnssec;
 };
 
 struct dns_resolver;
@@ -111,6 +130,11 @@ struct dns_resolver *dns_resolver_new(const struct dns_resolver_config *cfg,
 				      char *err, size_t errlen);
 /* Stop the thread, cancel what is in flight, free. */
 void dns_resolver_free(struct dns_resolver *r);
+/*
+ * Whether answers of r carry DNSSEC status: dnssec was asked and every resolver
+ * address is on loopback (127.0.0.0/8, ::1). Otherwise `secure` is always false.
+ */
+bool dns_resolver_dnssec(const struct dns_resolver *r);
 
 /* A set of queries to send together and wait for together. */
 struct dns_batch *dns_batch_new(struct dns_resolver *r);

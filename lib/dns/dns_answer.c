@@ -241,8 +241,11 @@ dns_type_str(uint16_t type)
 	case DNS_T_TXT:		return "TXT";
 	case DNS_T_AAAA:	return "AAAA";
 	case 33:		return "SRV";
-	case 41:		return "OPT";
-	case 52:		return "TLSA";
+	case DNS_T_OPT:		return "OPT";
+	case DNS_T_DS:		return "DS";
+	case DNS_T_RRSIG:	return "RRSIG";
+	case DNS_T_DNSKEY:	return "DNSKEY";
+	case DNS_T_TLSA:	return "TLSA";
 	case 64:		return "SVCB";
 	case 65:		return "HTTPS";
 	case DNS_T_SPF:		return "SPF";

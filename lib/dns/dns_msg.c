@@ -1,14 +1,17 @@
 /*
  * dns_msg.c - the DNS answer reader (see dns_msg.h): wire bytes in, records out.
  *
- *   dns_msg_parse()   header, question, answer and authority sections (RFC 1035 4.1)
+ *   dns_msg_parse()   header, question, answer and authority sections (RFC 1035 4.1),
+ *                     the OPT record of the additional section (EDE, RFC 8914)
+ *   dns_opt_ede()     the Extended DNS Error option of an OPT record's RDATA
  *   dns_msg_answer()  follow CNAMEs inside the message, keep the records asked for;
  *                     a response with TC=1 is DNS_TRUNCATED, its records unused
  *
  * Every byte is read through the bounded reader (buf.h). What can go wrong, and is
  * answered with -1 rather than a crash: truncation anywhere, RDLENGTH not matching the
  * RDATA, compression pointers that loop, point forwards or past the end, labels over
- * 63 octets, names over 255 octets, more records than DNS_MSG_MAX_RRS.
+ * 63 octets, names over 255 octets, more records than DNS_MSG_MAX_RRS, OPT options
+ * that overrun their RDATA (the message is then read without its EDE).
  *
  * Names come out lower-cased (RFC 4343: ASCII only), without the trailing dot, the root
  * as "". Octets that are not printable ASCII are written \DDD and '.' and '\' inside a
@@ -32,6 +35,8 @@
 #define NAME_TEXT_MAX	1280	/* 253 content octets * 4 ("\DDD") + dots, rounded up */
 #define RR_MIN_WIRE	11	/* root owner + type, class, ttl, rdlength */
 #define C_IN		1
+#define EDNS_OPT_EDE	15	/* RFC 8914 5.1 */
+#define RRSIG_MIN_LEN	18	/* type covered .. key tag, before the signer name */
 
 /* Append one label octet to text in the escaped, lower-case form. */
 static int
@@ -332,6 +337,62 @@ read_section(struct pt_buf *b, uint16_t count, struct dns_rr **out, size_t *n)
 	return 0;
 }
 
+/* The first EDE option of an OPT RDATA (see dns_msg.h): 1, 0 none, -1 overrun. */
+int
+dns_opt_ede(const uint8_t *rdata, size_t len, uint16_t *code)
+{
+	struct pt_buf b;
+	uint16_t opt, olen;
+	int found = 0;
+
+	pt_buf_init(&b, rdata, len);
+	while (pt_buf_remaining(&b) > 0) {
+		if (pt_buf_u16(&b, &opt) < 0 || pt_buf_u16(&b, &olen) < 0)
+			return -1;
+		if (opt == EDNS_OPT_EDE && !found) {
+			/* INFO-CODE, then EXTRA-TEXT (not kept): at least 2 bytes. */
+			if (olen < 2 || pt_buf_u16(&b, code) < 0 ||
+			    pt_buf_skip(&b, (size_t)olen - 2) < 0)
+				return -1;
+			found = 1;
+			continue;
+		}
+		if (pt_buf_skip(&b, olen) < 0)
+			return -1;
+	}
+	return found;
+}
+
+/*
+ * Step over the additional section, reading only the OPT record (RFC 6891 6.1.1: at
+ * most one; its CLASS is the payload size, so read_rr() would drop it) for an EDE.
+ * Records past a malformed one are not read: the answer stands without an EDE.
+ */
+static void
+read_additional(struct pt_buf *b, uint16_t count, struct dns_msg *msg)
+{
+	uint16_t i, type, cls, rdlen, code;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	char *name = NULL;
+	int oom = 0;
+
+	for (i = 0; i < count; i++) {
+		if (read_name(b, &name, &oom) < 0)
+			return;
+		free(name);
+		name = NULL;
+		if (pt_buf_u16(b, &type) < 0 || pt_buf_u16(b, &cls) < 0 ||
+		    pt_buf_u32(b, &ttl) < 0 || pt_buf_u16(b, &rdlen) < 0 ||
+		    pt_buf_take(b, rdlen, &rdata) < 0)
+			return;
+		if (type == DNS_T_OPT && !msg->has_ede && dns_opt_ede(rdata, rdlen, &code) == 1) {
+			msg->has_ede = true;
+			msg->ede = code;
+		}
+	}
+}
+
 /* Parse len bytes of a response; 0, or -1 when malformed or out of memory. */
 int
 dns_msg_parse(const uint8_t *buf, size_t len, struct dns_msg *msg)
@@ -348,11 +409,11 @@ dns_msg_parse(const uint8_t *buf, size_t len, struct dns_msg *msg)
 	    pt_buf_u16(&b, &qd) < 0 || pt_buf_u16(&b, &an) < 0 ||
 	    pt_buf_u16(&b, &ns) < 0 || pt_buf_u16(&b, &ar) < 0)
 		return -1;
-	(void)ar;		/* the additional section is not read */
 	if (!(flags & 0x8000))	/* QR: a query is not an answer */
 		return -1;
 	msg->aa = (flags & 0x0400) != 0;
 	msg->tc = (flags & 0x0200) != 0;
+	msg->ad = (flags & 0x0020) != 0;
 	msg->rcode = (uint8_t)(flags & 0x000F);
 	if ((size_t)an + ns > DNS_MSG_MAX_RRS)
 		return -1;
@@ -380,6 +441,7 @@ dns_msg_parse(const uint8_t *buf, size_t len, struct dns_msg *msg)
 		goto fail;
 	if (read_section(&b, ns, &msg->authority, &msg->nauthority) < 0)
 		goto fail;
+	read_additional(&b, ar, msg);
 	return 0;
 fail:
 	dns_msg_free(msg);
@@ -534,6 +596,35 @@ collect(const struct dns_msg *msg, const char *name, uint16_t qtype,
 }
 
 /*
+ * The lowest original TTL (RFC 4034 3.1.4, capped as RFC 2181 8 says) of the RRSIGs
+ * owned by name that cover qtype; 0 when there is none.
+ */
+static uint32_t
+sig_original_ttl(const struct dns_msg *msg, const char *name, uint16_t qtype)
+{
+	uint32_t min = 0, ttl;
+	const uint8_t *d;
+	size_t i;
+
+	for (i = 0; i < msg->nanswer; i++) {
+		const struct dns_rr *rr = &msg->answer[i];
+
+		if (rr->type != DNS_T_RRSIG || rr->u.raw.len < RRSIG_MIN_LEN ||
+		    strcmp(rr->owner, name) != 0)
+			continue;
+		d = rr->u.raw.data;
+		if ((uint16_t)(d[0] << 8 | d[1]) != qtype)
+			continue;
+		ttl = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+		if (ttl > 0x7FFFFFFFu)
+			ttl = 0;
+		if (min == 0 || ttl < min)
+			min = ttl;
+	}
+	return min;
+}
+
+/*
  * Follow the CNAME chain from qname inside the answer section (RFC 1034 3.6.2,
  * RFC 2308 2.1/2.2: a negative rcode after a chain refers to its last name).
  * *canon receives the last name (owned). Returns 0, 1 on a loop or too many hops,
@@ -578,6 +669,9 @@ dns_msg_answer(const struct dns_msg *msg, const char *qname, uint16_t qtype,
 	out->qtype = qtype;
 	out->queries = 1;
 	out->authoritative = msg->aa;
+	out->secure = msg->ad;
+	out->has_ede = msg->has_ede;
+	out->ede = msg->ede;
 	out->qname = strdup(qname ? qname : "");
 	if (out->qname == NULL)
 		goto oom;
@@ -649,6 +743,7 @@ dns_msg_answer(const struct dns_msg *msg, const char *qname, uint16_t qtype,
 			goto oom;
 		if (out->count > 0) {
 			out->status = DNS_OK;
+			out->sig_ttl = sig_original_ttl(msg, out->canonical, qtype);
 			return 0;
 		}
 		out->status = DNS_NODATA;

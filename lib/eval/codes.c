@@ -57,7 +57,7 @@ const char *
 posture_family_name(enum posture_family fam)
 {
 	static const char *const names[PF_COUNT] = {
-		"mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi"
+		"mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi", "dnssec", "dane"
 	};
 
 	if (fam == PF_ANY)

@@ -69,6 +69,7 @@ struct eval_ctx {
 	struct eval_fetches *fetches;	/* owned, made at the first eval_fetch() */
 	const struct https_options *https; /* borrowed, may be NULL */
 	const struct bimi_anchors *bimi_anchors; /* borrowed, may be NULL */
+	enum eval_dnssec dnssec;		/* what answers' `secure` means */
 };
 
 /* Create a context for one normalized domain. */
@@ -291,6 +292,20 @@ void
 eval_set_bimi_anchors(struct eval_ctx *ctx, const struct bimi_anchors *anchors)
 {
 	ctx->bimi_anchors = anchors;
+}
+
+/* What DNSSEC status the answers carry (the engine decides, see eval.h). */
+void
+eval_set_dnssec(struct eval_ctx *ctx, enum eval_dnssec state)
+{
+	ctx->dnssec = state;
+}
+
+/* The DNSSEC state set for this context; EVAL_DNSSEC_OFF unless set. */
+enum eval_dnssec
+eval_dnssec(const struct eval_ctx *ctx)
+{
+	return ctx->dnssec;
 }
 
 /* The BIMI trust anchors, or NULL when none are configured. */

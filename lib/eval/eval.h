@@ -148,6 +148,16 @@ struct bimi_anchors;
 void eval_set_bimi_anchors(struct eval_ctx *ctx, const struct bimi_anchors *anchors);
 const struct bimi_anchors *eval_bimi_anchors(const struct eval_ctx *ctx);
 
+/*
+ * What DNSSEC status the answers carry (dns.h): off (DNSSEC no: the dnssec and dane
+ * families are not checked), not trusted (a resolver off loopback), not validating
+ * (the root DNSKEY came back without AD at engine creation), or validating.
+ */
+enum eval_dnssec { EVAL_DNSSEC_OFF, EVAL_DNSSEC_UNTRUSTED, EVAL_DNSSEC_NOT_VALIDATING,
+	EVAL_DNSSEC_VALIDATING };
+void eval_set_dnssec(struct eval_ctx *ctx, enum eval_dnssec state);
+enum eval_dnssec eval_dnssec(const struct eval_ctx *ctx);
+
 /* Raise a finding for the running check's family, at the code's default severity. */
 void eval_finding(struct eval_ctx *ctx, enum posture_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

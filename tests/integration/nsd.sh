@@ -4,7 +4,7 @@
 # A bash library: source it, then
 #   nsd_find_binary       set NSD_BIN/NSD_CHECKZONE from $NSD, PATH or /usr/sbin; 1 if absent
 #   nsd_start ZONEDIR     check every ZONEDIR/*.zone with nsd-checkzone (origin = file name
-#                         minus ".zone"), write nsd.conf in a temp dir, start NSD on a free
+#                         minus ".zone"; root.zone is the root zone), write nsd.conf in a temp dir, start NSD on a free
 #                         high port of 127.0.0.1 (and ::1 when this host has it), wait until
 #                         it answers (bounded, ~10 s), then check that every zone loaded.
 #                         Sets NSD_PORT, NSD_DIR, NSD_PID, NSD_V6 (1 or 0), NSD_ZONES.
@@ -275,6 +275,14 @@ _nsd_have_v6() {
 		2>/dev/null
 }
 
+# The zone a file serves: its name minus ".zone"; "." for root.zone (dnssec.sh).
+_nsd_origin() {
+	local origin
+	origin="$(basename "$1" .zone)"
+	[ "$origin" = root ] && origin=.
+	printf '%s\n' "$origin"
+}
+
 # Quote a string for nsd.conf.
 _nsd_q() {
 	printf '"%s"' "$1"
@@ -319,9 +327,9 @@ _nsd_write_conf() {
 		echo "remote-control:"
 		echo "	control-enable: no"
 		for f in "$zonedir"/*.zone; do
-			origin="$(basename "$f" .zone)"
+			origin="$(_nsd_origin "$f")"
 			echo "zone:"
-			echo "	name: $(_nsd_q "$origin.")"
+			echo "	name: $(_nsd_q "${origin%.}.")"
 			echo "	zonefile: $(_nsd_q "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")"
 		done
 	} >"$NSD_DIR/nsd.conf"
@@ -354,7 +362,7 @@ _nsd_check_zones() {
 			_nsd_say "no zone files in $zonedir"
 			return 1
 		fi
-		origin="$(basename "$f" .zone)"
+		origin="$(_nsd_origin "$f")"
 		if ! out="$("$NSD_CHECKZONE" "$origin" "$f" 2>&1)"; then
 			_nsd_say "zone file $f does not load as zone $origin.:"
 			printf '%s\n' "$out" >&2
@@ -405,7 +413,7 @@ _nsd_try_start() {
 _nsd_check_loaded() {
 	local args=() origin line bad=0
 	for origin in $NSD_ZONES; do
-		args+=("$origin." SOA)
+		args+=("${origin%.}." SOA)
 	done
 	while read -r line; do
 		case "$line" in

@@ -12,10 +12,19 @@
 
 #include "answers.h"
 
+static bool next_secure;
+
+void
+ans_set_secure(bool secure)
+{
+	next_secure = secure;
+}
+
 static void
 answer_init(struct dns_answer *a, const char *name, uint16_t type)
 {
 	memset(a, 0, sizeof(*a));
+	a->secure = next_secure;
 	a->qname = strdup(name);
 	a->canonical = strdup(name);
 	a->qtype = type;
@@ -148,6 +157,69 @@ ans_mx(struct eval_ctx *ctx, const char *name, ...)
 	answer_init(&a, name, DNS_T_MX);
 	va_start(ap, name);
 	mx_fill(&a, 3600, ap);
+	va_end(ap);
+	answer_commit(ctx, &a);
+}
+
+void
+ans_mx_sig(struct eval_ctx *ctx, const char *name, uint32_t ttl, bool aa, uint32_t sig_ttl,
+	   ...)
+{
+	struct dns_answer a;
+	va_list ap;
+
+	answer_init(&a, name, DNS_T_MX);
+	a.authoritative = aa;
+	a.sig_ttl = sig_ttl;
+	va_start(ap, sig_ttl);
+	mx_fill(&a, ttl, ap);
+	va_end(ap);
+	answer_commit(ctx, &a);
+}
+
+void
+ans_bogus(struct eval_ctx *ctx, const char *name, uint16_t type)
+{
+	struct dns_answer a;
+
+	answer_init(&a, name, type);
+	a.status = DNS_SERVFAIL;
+	a.secure = false;
+	a.bogus = true;
+	answer_commit(ctx, &a);
+}
+
+void
+ans_tlsa(struct eval_ctx *ctx, const char *name, ...)
+{
+	struct dns_answer a;
+	struct dns_rr *rr;
+	const char *s, *hex;
+	unsigned u, sel, mt;
+	int used;
+	size_t n, i;
+	va_list ap;
+
+	answer_init(&a, name, DNS_T_TLSA);
+	va_start(ap, name);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		assert_int_equal(sscanf(s, "%u %u %u %n", &u, &sel, &mt, &used), 3);
+		hex = s + used;
+		n = strlen(hex) / 2;
+		rr = answer_push(&a, DNS_T_TLSA, 3600);
+		rr->u.raw.len = 3 + n;
+		rr->u.raw.data = malloc(3 + n + 1);
+		assert_non_null(rr->u.raw.data);
+		rr->u.raw.data[0] = (uint8_t)u;
+		rr->u.raw.data[1] = (uint8_t)sel;
+		rr->u.raw.data[2] = (uint8_t)mt;
+		for (i = 0; i < n; i++) {
+			unsigned byte;
+
+			assert_int_equal(sscanf(hex + 2 * i, "%2x", &byte), 1);
+			rr->u.raw.data[3 + i] = (uint8_t)byte;
+		}
+	}
 	va_end(ap);
 	answer_commit(ctx, &a);
 }

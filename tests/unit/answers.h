@@ -30,4 +30,14 @@ void ans_mx_ttl(struct eval_ctx *ctx, const char *name, uint32_t ttl, bool aa, .
 void ans_addr_cname(struct eval_ctx *ctx, const char *name, uint16_t type,
 		    const char *canonical, ...);
 
+/* DNSSEC: answers added from now on carry the AD bit (secure) or not (the default). */
+void ans_set_secure(bool secure);
+/* name MX with a TTL, the AA bit and an RRSIG original TTL (0: unsigned). */
+void ans_mx_sig(struct eval_ctx *ctx, const char *name, uint32_t ttl, bool aa,
+		uint32_t sig_ttl, ...);
+/* name type -> SERVFAIL that failed validation (bogus). */
+void ans_bogus(struct eval_ctx *ctx, const char *name, uint16_t type);
+/* name TLSA -> one record per "U S M HEX" string, NULL-terminated. */
+void ans_tlsa(struct eval_ctx *ctx, const char *name, ...);
+
 #endif

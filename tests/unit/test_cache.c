@@ -130,6 +130,33 @@ dns_hit_at(struct cache *c, const char *name, uint16_t type, uint64_t ms,
 }
 
 static void
+test_dns_answer_keeps_its_dnssec_status(void **state)
+{
+	struct cache *c = new_cache(100, 1 << 20, 4);
+	struct dns_answer a, out;
+
+	(void)state;
+	make_answer(&a, "s.example", DNS_T_MX, DNS_OK, 300, 1);
+	a.secure = true;
+	a.sig_ttl = 3600;
+	assert_int_equal(cache_dns_put(c, &a), 1);
+	dns_answer_clear(&a);
+	/* The zone's TTL (the RRSIG's) does not count down with the copy's. */
+	advance_to(100 * SEC);
+	assert_int_equal(cache_dns_get(c, "s.example", DNS_T_MX, &out), CACHE_HIT);
+	assert_true(out.secure);
+	assert_int_equal(out.sig_ttl, 3600);
+	assert_int_equal(out.rrs[0].ttl, 200);
+	dns_answer_clear(&out);
+	/* A bogus SERVFAIL is a failed attempt like any SERVFAIL: not kept. */
+	make_answer(&a, "b.example", DNS_T_MX, DNS_SERVFAIL, 300, 0);
+	a.bogus = true;
+	assert_int_equal(cache_dns_put(c, &a), 0);
+	dns_answer_clear(&a);
+	cache_free(c);
+}
+
+static void
 test_dns_answer_expires_after_its_ttl(void **state)
 {
 	struct cache *c = new_cache(100, 1 << 20, 4);
@@ -965,6 +992,7 @@ main(void)
 		cmocka_unit_test(test_dns_answer_expires_after_its_ttl),
 		cmocka_unit_test(test_dns_ttl_clamped_to_min_and_max),
 		cmocka_unit_test(test_dns_negative_answer_lives_for_negative_ttl),
+		cmocka_unit_test(test_dns_answer_keeps_its_dnssec_status),
 		cmocka_unit_test(test_dns_failures_never_cached),
 		cmocka_unit_test(test_dns_key_folds_case_and_keeps_types_apart),
 		cmocka_unit_test(test_lru_evicts_least_recently_used_by_entries),

@@ -30,7 +30,7 @@
 static const enum posture_code mx_codes[] = {
 	PC_MX_NONE, PC_MX_NO_MAIL_HOST, PC_MX_NULL, PC_MX_NULL_MIXED, PC_MX_SINGLE,
 	PC_MX_CNAME, PC_MX_IP_LITERAL, PC_MX_NO_ADDRESS, PC_MX_PRIVATE_ADDRESS,
-	PC_MX_DUPLICATE, PC_MX_NOLISTING, PC_MX_TTL_LOW, PC_MX_NXDOMAIN,
+	PC_MX_DUPLICATE, PC_MX_NOLISTING, PC_MX_TTL_LOW, PC_MX_NXDOMAIN, PC_MX_TTL_HIGH,
 };
 
 struct host_spec {
@@ -46,6 +46,7 @@ struct mx_case {
 	const char *mx[4];		/* "PREF HOST" */
 	uint32_t ttl;			/* of the MX records; 0: 3600 */
 	bool not_aa;			/* the MX answer lacks the AA bit */
+	uint32_t sig_ttl;		/* original TTL of its RRSIG; 0: unsigned */
 	struct host_spec hosts[4];
 	enum posture_code expect[4];	/* END-terminated */
 	enum posture_result result;
@@ -147,10 +148,24 @@ static const struct mx_case cases[] = {
 	  EXPECT(PC_MX_TTL_LOW), .result = PR_OK, .sev = "info", .words = { "60 s" } },
 	{ "TTL 60 not authoritative", .mx = TWO_MX, .ttl = 60, .not_aa = true,
 	  .hosts = { MX1, MX2 }, NOTHING, .result = PR_OK },
-	{ "TTL 300 authoritative", .mx = TWO_MX, .ttl = 300, .hosts = { MX1, MX2 }, NOTHING,
+	{ "TTL 300 authoritative", .mx = TWO_MX, .ttl = 300, .hosts = { MX1, MX2 },
+	  EXPECT(PC_MX_TTL_LOW), .result = PR_OK, .words = { "300 s", "authoritative" } },
+	{ "TTL 3600 authoritative", .mx = TWO_MX, .ttl = 3600, .hosts = { MX1, MX2 }, NOTHING,
 	  .result = PR_OK },
-	{ "TTL 299 authoritative", .mx = TWO_MX, .ttl = 299, .hosts = { MX1, MX2 },
+	{ "TTL 3599 authoritative", .mx = TWO_MX, .ttl = 3599, .hosts = { MX1, MX2 },
 	  EXPECT(PC_MX_TTL_LOW), .result = PR_OK },
+	{ "TTL 86400 authoritative", .mx = TWO_MX, .ttl = 86400, .hosts = { MX1, MX2 },
+	  NOTHING, .result = PR_OK },
+	{ "TTL 86401 authoritative", .mx = TWO_MX, .ttl = 86401, .hosts = { MX1, MX2 },
+	  EXPECT(PC_MX_TTL_HIGH), .result = PR_OK, .sev = "info", .words = { "86401 s" } },
+	{ "counted-down copy of a signed 3600", .mx = TWO_MX, .ttl = 120, .not_aa = true,
+	  .sig_ttl = 3600, .hosts = { MX1, MX2 }, NOTHING, .result = PR_OK },
+	{ "signed with original TTL 600", .mx = TWO_MX, .ttl = 120, .not_aa = true,
+	  .sig_ttl = 600, .hosts = { MX1, MX2 }, EXPECT(PC_MX_TTL_LOW), .result = PR_OK,
+	  .words = { "600 s", "RRSIG" } },
+	{ "RRSIG original TTL wins over the AA copy", .mx = TWO_MX, .ttl = 3600,
+	  .sig_ttl = 172800, .hosts = { MX1, MX2 }, EXPECT(PC_MX_TTL_HIGH), .result = PR_OK,
+	  .words = { "172800 s", "RRSIG" } },
 	{ "MX SERVFAIL", .mx_st = DNS_SERVFAIL, NOTHING, .result = PR_TEMPERROR },
 	{ "every target lookup failed", .mx = TWO_MX, .hosts = {
 	  HOST_ST("mx1.example.com", DNS_SERVFAIL), HOST_ST("mx2.example.com", DNS_TIMEOUT) },
@@ -213,8 +228,8 @@ case_ctx(const struct mx_case *c, unsigned max_queries)
 	if (c->mx_st != DNS_OK)
 		ans_status(ctx, DOM, DNS_T_MX, c->mx_st);
 	else
-		ans_mx_ttl(ctx, DOM, c->ttl ? c->ttl : 3600, !c->not_aa, c->mx[0], c->mx[1],
-		    c->mx[2], c->mx[3], NULL);
+		ans_mx_sig(ctx, DOM, c->ttl ? c->ttl : 3600, !c->not_aa, c->sig_ttl, c->mx[0],
+		    c->mx[1], c->mx[2], c->mx[3], NULL);
 	for (i = 0; i < 4 && c->hosts[i].name != NULL; i++) {
 		host_answer(ctx, &c->hosts[i], DNS_T_A, c->hosts[i].a);
 		host_answer(ctx, &c->hosts[i], DNS_T_AAAA, c->hosts[i].aaaa);

@@ -57,7 +57,8 @@ test_config_reads_values(void **state)
 	    "SyslogFacility LOCAL3\n"
 	    "HistoryVersions 3\n"
 	    "PostureView yes\n"
-	    "CacheMinTTL 30\n");
+	    "CacheMinTTL 30\n"
+	    "DNSSEC yes\n");
 	pm_config_init(&cfg);
 	assert_int_equal(pm_config_load(path, &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.socket, "inet:8891@127.0.0.1");
@@ -79,6 +80,7 @@ test_config_reads_values(void **state)
 	assert_int_equal(cfg.cache_min_ttl, 30);
 	assert_int_equal(cfg.history_versions, 3);
 	assert_true(cfg.posture_view);
+	assert_true(cfg.dnssec);
 	/* Untouched keys keep their defaults. */
 	assert_true(cfg.auth_results);
 	assert_int_equal(cfg.https_port, 443);

@@ -981,6 +981,100 @@ answer_copy_is_deep(void **state)
 	assert_int_equal(b.count, 0);
 }
 
+/* MX with AD, two RRSIGs (over MX: original TTLs 3600 and 7200; over A: 60), an OPT
+ * record with an unknown option, then EDE 18 (Prohibited). */
+static void
+build_signed_mx(struct wb *w)
+{
+	size_t at;
+	unsigned ttls[3] = { 3600, 60, 7200 }, covered[3] = { 15, 1, 15 }, i;
+
+	whdr(w, RESP | 0x0020, 1, 4, 0, 1);
+	wquestion(w, "mx.test", 15);
+	at = wrr_q(w, 15, 300);
+	w16(w, 10);
+	wname(w, "mail.mx.test");
+	wrr_end(w, at);
+	for (i = 0; i < 3; i++) {
+		at = wrr_q(w, 46, 300);
+		w16(w, covered[i]);
+		w8(w, 13);
+		w8(w, 2);
+		w32(w, ttls[i]);
+		w32(w, 2000000000u);
+		w32(w, 1000000000u);
+		w16(w, 1);
+		wname(w, "mx.test");
+		wbytes(w, "sig", 3);
+		wrr_end(w, at);
+	}
+	w8(w, 0);		/* OPT: root owner, type 41, payload as class */
+	w16(w, 41);
+	w16(w, 1232);
+	w32(w, 0);
+	at = w->n;
+	w16(w, 0);
+	w16(w, 10);		/* an option that is not EDE: stepped over */
+	w16(w, 2);
+	w16(w, 0xABCD);
+	w16(w, 15);
+	w16(w, 2);
+	w16(w, 18);
+	wrr_end(w, at);
+}
+
+static void
+dnssec_fields_of_a_signed_answer(void **state)
+{
+	static struct wb w;
+	struct dns_msg m;
+	struct dns_answer a;
+
+	(void)state;
+	build_signed_mx(&w);
+	assert_int_equal(dns_msg_parse(w.b, w.n, &m), 0);
+	assert_true(m.ad);
+	assert_true(m.has_ede);
+	assert_int_equal(m.ede, 18);
+	assert_int_equal(dns_msg_answer(&m, "mx.test", 15, &a), 0);
+	dns_msg_free(&m);
+	assert_int_equal(a.status, DNS_OK);
+	assert_int_equal(a.count, 1);
+	assert_true(a.secure);
+	assert_int_equal(a.sig_ttl, 3600);	/* the lowest over MX, not the A's 60 */
+	assert_true(a.has_ede);
+	dns_answer_clear(&a);
+	/* Unsigned, no AD: nothing. */
+	build_a(&w);
+	assert_int_equal(dns_msg_parse(w.b, w.n, &m), 0);
+	assert_int_equal(dns_msg_answer(&m, "a.test", 1, &a), 0);
+	dns_msg_free(&m);
+	assert_false(a.secure);
+	assert_int_equal(a.sig_ttl, 0);
+	assert_false(a.has_ede);
+	dns_answer_clear(&a);
+}
+
+static void
+ede_option_bounds(void **state)
+{
+	uint16_t code = 0;
+
+	(void)state;
+	assert_int_equal(dns_opt_ede(NULL, 0, &code), 0);
+	assert_int_equal(dns_opt_ede((const uint8_t *)"\x00\x0f\x00\x02\x00\x06", 6, &code), 1);
+	assert_int_equal(code, 6);
+	/* INFO-CODE with extra text. */
+	assert_int_equal(dns_opt_ede((const uint8_t *)"\x00\x0f\x00\x04\x00\x09hi", 8, &code), 1);
+	assert_int_equal(code, 9);
+	/* Shorter than an INFO-CODE, an option overrunning the RDATA, a cut header. */
+	assert_int_equal(dns_opt_ede((const uint8_t *)"\x00\x0f\x00\x01\x00", 5, &code), -1);
+	assert_int_equal(dns_opt_ede((const uint8_t *)"\x00\x0f\x00\x09\x00\x06", 6, &code), -1);
+	assert_int_equal(dns_opt_ede((const uint8_t *)"\x00\x0f\x00", 3, &code), -1);
+	/* Another option only. */
+	assert_int_equal(dns_opt_ede((const uint8_t *)"\x00\x0a\x00\x00", 4, &code), 0);
+}
+
 static void
 rr_copy_of_every_kind(void **state)
 {
@@ -1053,6 +1147,8 @@ main(void)
 	size_t n = sizeof(cases) / sizeof(cases[0]), i;
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(answer_copy_is_deep),
+		cmocka_unit_test(dnssec_fields_of_a_signed_answer),
+		cmocka_unit_test(ede_option_bounds),
 		cmocka_unit_test(rr_copy_of_every_kind),
 		cmocka_unit_test(status_and_type_words),
 		cmocka_unit_test(min_ttl_of_empty_answer_is_zero),

@@ -600,6 +600,8 @@ sample_history(struct store_history *h)
 	h->last_result[PF_MTASTS] = PR_NOT_CHECKED;
 	h->last_result[PF_TLSRPT] = PR_NOT_CHECKED;
 	h->last_result[PF_BIMI] = PR_NOT_CHECKED;
+	h->last_result[PF_DNSSEC] = PR_NOT_CHECKED;
+	h->last_result[PF_DANE] = PR_NOT_CHECKED;
 	h->last_result[PF_DMARC] = PR_WEAK;
 }
 

@@ -19,6 +19,10 @@
  *   alias.test        CNAME a.test only (the target is not in the message)
  *   loop1/loop2.test  CNAME to each other, one per message
  *   nN.test A         10.0.N/256.N%256 (N < 4096), for the concurrency test
+ *   signed.test A     192.0.2.9 TTL 120 with an RRSIG (original TTL 3600); AD set when
+ *                     the query had the DO bit
+ *   bogus.test A      SERVFAIL, but with CD=1 192.0.2.66 (data that fails validation)
+ *   ede.test A        SERVFAIL with an Extended DNS Error 6 (DNSSEC Bogus)
  *   anything else     NXDOMAIN without SOA
  */
 #ifndef _POSIX_C_SOURCE
@@ -56,6 +60,7 @@ struct responder {
 	unsigned big_udp, big_tcp;	/* mu: big.test queries seen per transport */
 	unsigned toobig_tcp;		/* mu: toobig.test queries seen over TCP */
 	unsigned total;			/* mu: all queries answered */
+	unsigned dnssec_do, cd;		/* mu: queries seen with DO, with CD */
 };
 
 static struct responder resp;
@@ -162,8 +167,9 @@ respond(const uint8_t *q, size_t qlen, int tcp, struct out *o)
 {
 	char name[256];
 	size_t pos = 12, nlen = 0, qend;
-	unsigned qtype, rcode = 0, an = 0, ns = 0, flags, num;
+	unsigned qtype, rcode = 0, an = 0, ns = 0, ar = 0, flags, num;
 	size_t at;
+	bool dnssec_do, cd;
 	int i;
 
 	if (qlen < 12 || q[4] != 0 || q[5] != 1)
@@ -186,6 +192,14 @@ respond(const uint8_t *q, size_t qlen, int tcp, struct out *o)
 		return -1;
 	qtype = (unsigned)q[pos + 1] << 8 | q[pos + 2];
 	qend = pos + 5;
+	/* An OPT record right after the question (ARCOUNT 1): its DO bit. */
+	dnssec_do = q[11] == 1 && qend + 11 <= qlen && q[qend] == 0 && q[qend + 2] == 41 &&
+	    (q[qend + 7] & 0x80) != 0;
+	cd = (q[3] & 0x10) != 0;
+	pthread_mutex_lock(&resp.mu);
+	resp.dnssec_do += dnssec_do;
+	resp.cd += cd;
+	pthread_mutex_unlock(&resp.mu);
 
 	o->n = 0;
 	o16(o, (unsigned)q[0] << 8 | q[1]);
@@ -235,6 +249,47 @@ respond(const uint8_t *q, size_t qlen, int tcp, struct out *o)
 		obytes(o, "\xC0\x00\x02\x01\x00", 5);	/* an A with RDLENGTH 5 */
 		orr_end(o, at);
 		an = 1;
+	} else if (strcmp(name, "signed.test") == 0 && qtype == 1) {
+		at = orr(o, 1, 120);
+		obytes(o, "\xC0\x00\x02\x09", 4);
+		orr_end(o, at);
+		/* RRSIG: covered A, alg 13, 2 labels, original TTL 3600, times, tag, signer. */
+		at = orr(o, 46, 120);
+		o16(o, 1);
+		o8(o, 13);
+		o8(o, 2);
+		o32(o, 3600);
+		o32(o, 2000000000u);
+		o32(o, 1000000000u);
+		o16(o, 4242);
+		oname(o, "test");
+		obytes(o, "sig", 3);
+		orr_end(o, at);
+		an = 2;
+		if (dnssec_do)
+			flags |= 0x0020;
+	} else if (strcmp(name, "bogus.test") == 0 && qtype == 1) {
+		if (cd) {
+			at = orr(o, 1, 300);
+			obytes(o, "\xC0\x00\x02\x42", 4);
+			orr_end(o, at);
+			an = 1;
+		} else {
+			rcode = 2;
+		}
+	} else if (strcmp(name, "ede.test") == 0) {
+		rcode = 2;
+		/* OPT: root, type 41, payload 1232, no flags, EDE 6 "bogus". */
+		o8(o, 0);
+		o16(o, 41);
+		o16(o, 1232);
+		o32(o, 0);
+		o16(o, 4 + 2 + 5);
+		o16(o, 15);
+		o16(o, 2 + 5);
+		o16(o, 6);
+		obytes(o, "bogus", 5);
+		ar = 1;
 	} else if (strcmp(name, "servfail.test") == 0) {
 		rcode = 2;
 	} else if (strcmp(name, "refused.test") == 0) {
@@ -269,6 +324,7 @@ respond(const uint8_t *q, size_t qlen, int tcp, struct out *o)
 	o->b[3] = (uint8_t)flags;
 	o->b[7] = (uint8_t)an;
 	o->b[9] = (uint8_t)ns;
+	o->b[11] = (uint8_t)ar;
 	pthread_mutex_lock(&resp.mu);
 	resp.total++;
 	pthread_mutex_unlock(&resp.mu);
@@ -450,7 +506,7 @@ resolver_on(uint16_t port, unsigned timeout_ms, unsigned tries)
 {
 	char server[32], err[256];
 	const char *servers[1] = { server };
-	struct dns_resolver_config cfg = { servers, 1, timeout_ms, tries };
+	struct dns_resolver_config cfg = { servers, 1, timeout_ms, tries, false };
 	struct dns_resolver *r;
 
 	snprintf(server, sizeof(server), "127.0.0.1:%u", (unsigned)port);
@@ -458,6 +514,34 @@ resolver_on(uint16_t port, unsigned timeout_ms, unsigned tries)
 	if (r == NULL)
 		fail_msg("resolver: %s", err);
 	return r;
+}
+
+/* A resolver on the responder with dnssec on. */
+static struct dns_resolver *
+dnssec_resolver(void)
+{
+	char server[32], err[256];
+	const char *servers[1] = { server };
+	struct dns_resolver_config cfg = { servers, 1, 1000, 2, true };
+	struct dns_resolver *r;
+
+	snprintf(server, sizeof(server), "127.0.0.1:%u", (unsigned)resp.port);
+	r = dns_resolver_new(&cfg, err, sizeof(err));
+	if (r == NULL)
+		fail_msg("resolver: %s", err);
+	return r;
+}
+
+/* Queries the responder saw with DO (cd false) or with CD (cd true). */
+static unsigned
+flag_count(bool cd)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&resp.mu);
+	n = cd ? resp.cd : resp.dnssec_do;
+	pthread_mutex_unlock(&resp.mu);
+	return n;
 }
 
 /* One query, waited for with a generous deadline. */
@@ -484,6 +568,117 @@ big_count(int tcp)
 }
 
 /* ---- tests ---- */
+
+static void
+dnssec_answers_carry_ad_and_the_original_ttl(void **state)
+{
+	struct dns_resolver *r = dnssec_resolver();
+	unsigned do0 = flag_count(false);
+	struct dns_answer a;
+
+	(void)state;
+	assert_true(dns_resolver_dnssec(r));
+	ask(r, "signed.test", DNS_T_A, &a);
+	assert_int_equal(a.status, DNS_OK);
+	assert_int_equal(a.count, 1);		/* the RRSIG is not a record of the type */
+	assert_int_equal(a.rrs[0].ttl, 120);
+	assert_true(a.secure);
+	assert_int_equal(a.sig_ttl, 3600);
+	assert_false(a.bogus);
+	assert_int_equal(flag_count(false), do0 + 1);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
+static void
+without_dnssec_no_do_bit_and_nothing_secure(void **state)
+{
+	struct dns_resolver *r = resolver_on(resp.port, 1000, 2);
+	unsigned do0 = flag_count(false);
+	struct dns_answer a;
+
+	(void)state;
+	assert_false(dns_resolver_dnssec(r));
+	ask(r, "signed.test", DNS_T_A, &a);
+	assert_int_equal(a.status, DNS_OK);
+	assert_false(a.secure);
+	assert_int_equal(flag_count(false), do0);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
+static void
+ad_from_a_remote_resolver_is_not_trusted(void **state)
+{
+	const char *servers[1] = { "192.0.2.53" };
+	struct dns_resolver_config cfg = { servers, 1, 1000, 2, true };
+	char err[256];
+	struct dns_resolver *r = dns_resolver_new(&cfg, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(r);
+	assert_false(dns_resolver_dnssec(r));
+	dns_resolver_free(r);
+}
+
+static void
+servfail_that_answers_with_cd_is_bogus(void **state)
+{
+	struct dns_resolver *r = dnssec_resolver();
+	unsigned cd0 = flag_count(true);
+	struct dns_answer a;
+
+	(void)state;
+	ask(r, "bogus.test", DNS_T_A, &a);
+	assert_int_equal(a.status, DNS_SERVFAIL);
+	assert_true(a.bogus);
+	assert_int_equal(a.count, 0);		/* CD=1 data is never used */
+	assert_int_equal(a.queries, 2);
+	assert_int_equal(flag_count(true), cd0 + 1);
+	dns_answer_clear(&a);
+	/* A SERVFAIL that stays one with CD=1 is a server failure. */
+	ask(r, "servfail.test", DNS_T_A, &a);
+	assert_int_equal(a.status, DNS_SERVFAIL);
+	assert_false(a.bogus);
+	assert_int_equal(flag_count(true), cd0 + 2);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
+static void
+servfail_with_dnssec_ede_is_bogus_without_retry(void **state)
+{
+	struct dns_resolver *r = dnssec_resolver();
+	unsigned cd0 = flag_count(true);
+	struct dns_answer a;
+
+	(void)state;
+	ask(r, "ede.test", DNS_T_A, &a);
+	assert_int_equal(a.status, DNS_SERVFAIL);
+	assert_true(a.bogus);
+	assert_true(a.has_ede);
+	assert_int_equal(a.ede, 6);
+	assert_int_equal(a.queries, 1);
+	assert_int_equal(flag_count(true), cd0);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
+
+static void
+without_dnssec_servfail_is_not_retried(void **state)
+{
+	struct dns_resolver *r = resolver_on(resp.port, 1000, 2);
+	unsigned cd0 = flag_count(true);
+	struct dns_answer a;
+
+	(void)state;
+	ask(r, "bogus.test", DNS_T_A, &a);
+	assert_int_equal(a.status, DNS_SERVFAIL);
+	assert_false(a.bogus);
+	assert_int_equal(flag_count(true), cd0);
+	dns_answer_clear(&a);
+	dns_resolver_free(r);
+}
 
 static void
 normal_answer(void **state)
@@ -695,7 +890,7 @@ dead_resolvers_each_take_tries_times_timeout(void **state)
 {
 	char s1[32], s2[32], err[256];
 	const char *servers[2] = { s1, s2 };
-	struct dns_resolver_config cfg = { servers, 2, 300, 2 };
+	struct dns_resolver_config cfg = { servers, 2, 300, 2, false };
 	struct dns_resolver *r;
 	struct dns_answer a;
 	uint16_t port2;
@@ -843,7 +1038,7 @@ invalid_server_strings_are_refused(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *servers[2] = { "127.0.0.1", bad[i] };
-		struct dns_resolver_config cfg = { servers, 2, 1000, 1 };
+		struct dns_resolver_config cfg = { servers, 2, 1000, 1, false };
 
 		err[0] = '\0';
 		assert_null(dns_resolver_new(&cfg, err, sizeof(err)));
@@ -854,7 +1049,7 @@ invalid_server_strings_are_refused(void **state)
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		const char *servers[1] = { good[i] };
-		struct dns_resolver_config cfg = { servers, 1, 1000, 1 };
+		struct dns_resolver_config cfg = { servers, 1, 1000, 1, false };
 		struct dns_resolver *r = dns_resolver_new(&cfg, err, sizeof(err));
 
 		if (r == NULL)
@@ -983,6 +1178,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(normal_answer),
+		cmocka_unit_test(dnssec_answers_carry_ad_and_the_original_ttl),
+		cmocka_unit_test(without_dnssec_no_do_bit_and_nothing_secure),
+		cmocka_unit_test(ad_from_a_remote_resolver_is_not_trusted),
+		cmocka_unit_test(servfail_that_answers_with_cd_is_bogus),
+		cmocka_unit_test(servfail_with_dnssec_ede_is_bogus_without_retry),
+		cmocka_unit_test(without_dnssec_servfail_is_not_retried),
 		cmocka_unit_test(truncated_udp_answer_is_retried_over_tcp),
 		cmocka_unit_test(truncated_tcp_answer_reads_truncated),
 		cmocka_unit_test(error_statuses_stay_distinct),
