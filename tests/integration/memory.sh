@@ -389,32 +389,6 @@ T.expect_domains(h, domain)
 T.expect_header(h[1], domain, { dkim = dkim })
 mt.disconnect(conn)
 EOF
-# One inline command to the Redis on $REDIS_PORT; its first reply line into REPLY.
-redis_cmd() {
-	REPLY=""
-	{
-		exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" &&
-		printf '%s\r\n' "$*" >&3 &&
-		read -r -t 2 REPLY <&3
-		exec 3<&- 3>&-
-	} 2>/dev/null
-	REPLY="${REPLY%$'\r'}"
-}
-# Delete key $1; 0 when Redis answered.
-redis_del() {
-	redis_cmd DEL "$1"
-	[[ "$REPLY" == :* ]]
-}
-# Wait (up to 20 s) until key $1 exists: what the daemon writes after its reply.
-redis_wait_key() {
-	local i
-	for i in $(seq 1 200); do
-		redis_cmd EXISTS "$1"
-		[ "$REPLY" = ":1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # expect_file NAME SOCK MSG DOMAIN DKIM-WORD LOG
 expect_file() {
 	local out="$WORK/${1//\//-}.out"

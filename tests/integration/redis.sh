@@ -12,6 +12,9 @@
 #                         nsd_at_exit when that library is loaded (its EXIT trap runs
 #                         ours), else its own trap.
 #   redis_stop            stop redis-server and remove the temp dir (safe to call twice)
+#   redis_cmd WORD...     send one inline command, its first reply line into REPLY
+#   redis_del KEY         DEL KEY; 0 when Redis answered
+#   redis_wait_key KEY    wait (up to 20 s) until KEY exists; 1 if it never does
 # or run it: `bash redis.sh run CMD ARGS...` starts one, runs CMD with REDIS_PORT,
 # REDIS_DIR, REDIS_PID and REDIS_BIN exported (a test may start more servers itself with
 # REDIS_BIN, e.g. with a password or on the same port after killing this one), stops it
@@ -115,6 +118,33 @@ redis_start() {
 	return 1
 }
 
+# One inline command to the Redis on $REDIS_PORT; its first reply line into REPLY
+# (bounded: 2 s).
+redis_cmd() {
+	REPLY=""
+	{
+		exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" &&
+		printf '%s\r\n' "$*" >&3 &&
+		read -r -t 2 REPLY <&3
+		exec 3<&- 3>&-
+	} 2>/dev/null
+	REPLY="${REPLY%$'\r'}"
+}
+# Delete key $1; 0 when Redis answered.
+redis_del() {
+	redis_cmd DEL "$1"
+	[[ "$REPLY" == :* ]]
+}
+# Wait (up to 20 s) until key $1 exists: what the daemon writes after its reply.
+redis_wait_key() {
+	local i
+	for i in $(seq 1 200); do
+		redis_cmd EXISTS "$1"
+		[ "$REPLY" = ":1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # Executed rather than sourced: "run CMD ARGS..." under a fresh redis-server.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	if [ "${1:-}" != run ] || [ $# -lt 2 ]; then
