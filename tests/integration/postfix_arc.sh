@@ -106,15 +106,6 @@ for l in trusted other; do
 done
 echo "# NSD on 127.0.0.1:$NSD_PORT; Postfix ports trusted ${PORT[trusted]}, other ${PORT[other]}; fixtures in $VF"
 
-# The list message without its ARC sets: the same mail, nothing to verify (arc=none).
-"$VF_PYDKIM" - "$VF/arc/one_hop.eml" "$VF/arc/no_arc.eml" <<'PYEOF'
-import re, sys
-data = open(sys.argv[1], "rb").read()
-head, _, body = data.partition(b"\r\n\r\n")
-kept = re.sub(rb"(?m)^ARC-[A-Za-z-]+:.*\r\n(?:[ \t].*\r\n)*", b"", head + b"\r\n")
-open(sys.argv[2], "wb").write(kept + b"\r\n" + body)
-PYEOF
-
 cat >"$WORK/arc_ar.py" <<'PYEOF'
 """arc_ar.py send PORT RCPT FILE MAIL_FROM HELO: send FILE (CRLF) by SMTP from 127.0.0.1.
 arc_ar.py find SINKDIR RCPT: print the dump file whose message went to RCPT.

@@ -33,7 +33,9 @@
 #
 # The ARC fixtures, apart from the above (postfix_arc.sh, tests/bench/arc_cost.sh):
 #   arc/NAME.eml   the chains tests/arc/arc_chains.py makes now with dkimpy (CRLF; its
-#                  header names the cases), arc/keys.txt, arc/manifest.txt
+#                  header names the cases), arc/keys.txt, arc/manifest.txt;
+#                  arc/no_arc.eml, two_hops.eml without its ARC fields (nothing to
+#                  verify: the same mail as it was before ARC)
 #   zones/         relay.example, list.example (the sealers; SPF "ip4:127.0.0.1 -all",
 #                  DMARC p=none) and example.com (the author's: SPF -all, DMARC
 #                  p=reject), each with its s1._domainkey key from arc/keys.txt; and
@@ -322,6 +324,12 @@ vf_arc() {
 		echo "verify_fixtures: arc_chains.py failed: $(tail -n 1 "$dir/arc.err")" >&2
 		return 1
 	fi
+	"$VF_PYDKIM" - "$dir/arc/two_hops.eml" "$dir/arc/no_arc.eml" <<'PYEOF' || return 1
+import re, sys
+head, _, body = open(sys.argv[1], "rb").read().partition(b"\r\n\r\n")
+head = re.sub(rb"(?m)^ARC-[A-Za-z-]+:.*\r\n(?:[ \t].*\r\n)*", b"", head + b"\r\n")
+open(sys.argv[2], "wb").write(head + b"\r\n" + body)
+PYEOF
 	vf_zone "$dir/zones" relay.example \
 		"@	IN TXT	\"v=spf1 ip4:127.0.0.1 -all\"" \
 		"_dmarc	IN TXT	\"v=DMARC1; p=none\"" \
