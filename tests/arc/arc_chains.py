@@ -12,7 +12,8 @@ Writes into OUTDIR (which must exist):
 
 Keys are RSA 2048 made by the openssl command line (dkimpy signs with them). The
 cases: one hop; two hops; body changed after the seal; a seal tampered with; an
-instance gap (i=2 renamed i=3); 51 instances (the 50th set copied as i=51); a
+instance gap (i=2 renamed i=3); two hops with subject and body changed between them
+(the newest AMS verifies, the oldest does not: header.oldest-pass=2); 51 instances (the 50th set copied as i=51); a
 duplicated i= (a second AMS i=1); a missing AAR (i=2's removed); 50 hops (the maximum,
 valid); a mailing list (original DKIM signature by example.com, then subject and body
 changed, sealed by list.example whose AAR recorded dmarc=pass).
@@ -128,6 +129,8 @@ def main():
     cases["one_hop"] = one
     cases["two_hops"] = two
     cases["body_changed"] = one.replace(b"Hello there.", b"Hello there!")
+    cases["changed_between"] = hop2(one.replace(b"Subject: hello", b"Subject: [list] hello")
+                                    .replace(b"Hello there.", b"Hello there.\r\n-- \r\nlist footer"))
     s1 = field(two, b"ARC-Seal: i=1")
     pos = s1.index(b" b=") + 10
     bad = s1[:pos] + (b"A" if s1[pos:pos + 1] != b"A" else b"B") + s1[pos + 1:]

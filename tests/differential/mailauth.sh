@@ -18,6 +18,12 @@
 #                 the same NSD only)
 # and prints one line per case: ours spf/dkim/dmarc, mailauth's, the expected column, and
 # AGREE or DIFFER with the class of the difference; then the counts.
+# ARC: the chains tests/arc/arc_chains.py makes with dkimpy (verify_fixtures.sh vf_arc:
+# one hop, two hops, body changed, changed between hops, tampered seal, instance gap, a
+# duplicated i=, a missing AAR, 50 and 51 sets, a mailing list, no ARC), each verified by
+# both (mailauth_verify.mjs --arc), compared on the arc= word and the instance count N
+# (ours "instances", mailauth's i; a chain whose structure is broken counts 0 for both);
+# a difference fails the run unless KNOWN_ARC lists it.
 #
 # A DIFFER is not automatically our bug. KNOWN (below) lists the differences that were
 # read against the RFCs and both implementations, case by case and field by field, with
@@ -29,7 +35,8 @@
 # their cases expect the RFC's verdict, so the run exits 1 until they are fixed (then
 # delete their KNOWN lines).
 #
-# Needs: the npm registry (npm install), node >= 20, nsd, python3, openssl. Not part of
+# Needs: the npm registry (npm install), node >= 20, nsd, python3, python3-dkim (dkimpy,
+# for the ARC chains), openssl. Not part of
 # make check (it needs the network for npm); run it by hand or in an optional CI job.
 # -w reuses WORKDIR (and its npm install) and keeps it; -k keeps a temporary one;
 # -v prints both implementations' reasons under each differing case.
@@ -91,6 +98,13 @@ x-key-edtype			dkim	permerror	neutral		dkim-permerror-word
 x-key-edkrsa			dkim	permerror	neutral		dkim-permerror-word
 x-key-ednok			dkim	permerror	pass		key-type-unchecked
 x-key-ednok			dmarc	fail		pass		key-type-unchecked
+unsafe				dkim	permerror	pass		rsa-exponent-one
+unsafe				dmarc	fail		pass		rsa-exponent-one
+"
+
+# The ARC differences read and accepted. Columns: CASE OURS MAILAUTH CLASS, each verdict
+# written WORD/N. None now: every chain agrees.
+KNOWN_ARC="
 "
 
 CLASSES="
@@ -148,6 +162,12 @@ key-type-unchecked  Ed25519 key data under a record without k= (so k=rsa, RFC 63
                     (inappropriate key algorithm). Ours permerror; mailauth passes.
                     Theirs is wrong. (Found here as a bug of ours, with RSA data under
                     k=ed25519 and Ed25519 data under k=rsa: fixed, see git log.)
+rsa-exponent-one    a key record whose RSA public exponent is 1 (verify_fixtures.sh:
+                    the signature is the padded hash itself, anyone can forge it). RFC
+                    8017 3.1: e is an odd integer with 3 <= e <= n - 1, so the record is
+                    no RSA public key (RFC 6376 6.1.2 PERMFAIL). Ours permerror; mailauth
+                    passes. Theirs is wrong. (The case came with commit 3a4c2e9, after
+                    this list; first seen when ARC was added here.)
 future-timestamp    t= a day ahead: RFC 6376 3.5 'Verifiers MAY ignore signatures with a
                     timestamp in the future'. Ours policy (libopendkim, 300 s of clock drift
                     allowed) rejects it, mailauth accepts. Both permitted.
@@ -563,6 +583,11 @@ if ! make_extra; then
 	exit 3
 fi
 
+if ! vf_arc "$FX" "$top_srcdir"; then
+	echo "mailauth.sh: the ARC chains could not be made (vf_arc)" >&2
+	exit 3
+fi
+
 if ! nsd_start "$FX/zones"; then
 	echo "mailauth.sh: NSD did not start on the zones" >&2
 	exit 3
@@ -695,6 +720,78 @@ while IFS=$'\t' read -r name ip from helo spf dkim dmarc; do
 	run_case "$name" "$ip" "$from" "$helo" "$spf" "$dkim" "$dmarc"
 done < <(cat "$FX/cases" "$XC")
 
+# ---- ARC ----
+
+# arc_words FILE ours|theirs: "WORD/N" of posture-check's report or mailauth's line.
+arc_words() {
+	python3 - "$@" <<'PYEOF'
+import json, sys
+try:
+    if sys.argv[2] == "ours":
+        d = json.load(open(sys.argv[1], encoding="utf-8"))
+        a = (d[0] if isinstance(d, list) else d)["verification"]["arc"]
+        print("%s/%d" % (a["result"], a["instances"]))
+        print(a.get("reason"))
+    else:
+        a = json.loads(open(sys.argv[1], encoding="utf-8").readline())["arc"]
+        print("%s/%d" % (a["result"], a["i"] or 0))
+        print(a.get("reason"))
+except Exception as e:
+    print("error")
+    print("unreadable: %s" % e)
+PYEOF
+}
+
+arc_total=0
+arc_agree=0
+arc_known=0
+arc_unknown=0
+declare -A arc_seen=()
+printf '%-34s %-28s %-28s %s\n' "ARC CHAIN" "OURS arc/N" "MAILAUTH" VERDICT
+for msg in "$FX"/arc/*.eml; do
+	name="arc-$(basename "$msg" .eml)"
+	oj="$WORK/out/$name.ours.json"
+	tj="$WORK/out/$name.theirs.json"
+	arc_total=$((arc_total + 1))
+	timeout "$RUN_LIMIT" "$PC" --resolver "$RESOLVER" --timeout 10 --json --message "$msg" \
+		--client-ip 127.0.0.1 --mail-from bounce@list.example --helo mail.list.example \
+		>"$oj" 2>"$oj.err"
+	timeout "$RUN_LIMIT" node "$here/mailauth_verify.mjs" --modules "$WORK/npm/node_modules" \
+		--resolver "$RESOLVER" --client-ip 127.0.0.1 --mail-from bounce@list.example \
+		--helo mail.list.example --arc "$msg" >"$tj" 2>"$tj.err"
+	{ read -r ours; read -r oreason; } < <(arc_words "$oj" ours)
+	{ read -r theirs; read -r treason; } < <(arc_words "$tj" theirs)
+	verdict=AGREE
+	if [ "$ours" != "$theirs" ]; then
+		if cls="$(awk -v c="$name" -v o="$ours" -v t="$theirs" \
+			'$1 == c && $2 == o && $3 == t { print $4; f = 1; exit } END { exit !f }' \
+			<<<"$KNOWN_ARC")"; then
+			verdict="DIFFER $cls"
+			arc_known=$((arc_known + 1))
+			arc_seen[$name]=1
+		else
+			verdict="DIFFER!"
+			arc_unknown=$((arc_unknown + 1))
+		fi
+	else
+		arc_agree=$((arc_agree + 1))
+	fi
+	printf '%-34s %-28s %-28s %s\n' "$name" "$ours" "$theirs" "$verdict"
+	if [ "$VERBOSE" = 1 ] && [ "$verdict" != AGREE ]; then
+		echo "    ours:     $oreason"
+		echo "    mailauth: $treason"
+	fi
+done
+while read -r kc _; do
+	[ -n "$kc" ] || continue
+	if [ -z "${arc_seen[$kc]:-}" ]; then
+		echo "  listed in KNOWN_ARC but not seen: $kc"
+		arc_unknown=$((arc_unknown + 1))
+	fi
+done <<<"$KNOWN_ARC"
+echo "$arc_total ARC chains: $arc_agree agree, $arc_known differ in known classes," \
+	"$arc_unknown differ otherwise (or stale KNOWN_ARC lines)"
+
 echo "$total cases: $agree agree, $differ_known differ in known classes," \
 	"$differ_unknown differ otherwise; $off_expected with ours != expected"
 for cls in "${!class_count[@]}"; do
@@ -712,4 +809,5 @@ done <<<"$KNOWN"
 if [ "$VERBOSE" = 1 ]; then
 	echo "# classes:$CLASSES"
 fi
-[ "$differ_unknown" -eq 0 ] && [ "$off_expected" -eq 0 ] && [ "$stale" -eq 0 ]
+[ "$differ_unknown" -eq 0 ] && [ "$off_expected" -eq 0 ] && [ "$stale" -eq 0 ] &&
+	[ "$arc_unknown" -eq 0 ]

@@ -3,17 +3,19 @@
 // JSON line, for tests/differential/mailauth.sh.
 //
 //   node mailauth_verify.mjs --modules DIR --resolver IP:PORT --client-ip IP
-//        [--mail-from ADDR] [--helo NAME] FILE
+//        [--mail-from ADDR] [--helo NAME] [--arc] FILE
 //
 // DIR is the node_modules directory mailauth was installed into (npm install --prefix).
 // Every DNS question goes to the one server given (our NSD on loopback), through a
 // node:dns Resolver; mailauth's resolver contract is dns.promises.resolve's: an async
 // (name, rrtype) returning the records, throwing errors with code ENOTFOUND / ENODATA
 // for "no such name" / "no data" and other codes for failures (lib/tools.js getPublicKey,
-// lib/spf/index.js limitedResolver). ARC and BIMI are turned off.
+// lib/spf/index.js limitedResolver). BIMI is turned off, and ARC unless --arc is given.
 // Output: {"mailauth":"X.Y.Z","spf":{"result","domain","reason"},
 //          "dkim":[{"result","domain","selector","algorithm","reason"}],
-//          "dmarc":{"result","policy","reason"}}; dkim is [] for an unsigned message
+//          "dmarc":{"result","policy","reason"}}, with --arc also
+//          "arc":{"result","i","reason"} (i: the newest instance, 0 without ARC fields,
+//          null when mailauth names none); dkim is [] for an unsigned message
 // (mailauth reports "none" then), dmarc.result is "none" with reason "no single From
 // address" when mailauth skips DMARC (it returns false for several From addresses).
 //
@@ -38,7 +40,9 @@ function parseArgs(argv) {
     const names = { '--modules': 'modules', '--resolver': 'resolver', '--client-ip': 'ip', '--mail-from': 'mailFrom', '--helo': 'helo' };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (names[a]) {
+        if (a === '--arc') {
+            opts.arc = true;
+        } else if (names[a]) {
             if (i + 1 >= argv.length) {
                 usage(`${a} needs a value`);
             }
@@ -113,7 +117,7 @@ try {
         sender: mailFrom ? mailFrom : undefined,
         mta: 'mailauth.invalid',
         resolver: makeResolver(opts.resolver),
-        disableArc: true,
+        disableArc: !opts.arc,
         disableBimi: true
     });
     const dkim = (res.dkim?.results || [])
@@ -138,7 +142,13 @@ try {
     } else {
         dmarc = { result: 'none', policy: null, reason: 'no single From address' };
     }
-    process.stdout.write(JSON.stringify({ mailauth: version, spf, dkim, dmarc }) + '\n');
+    const out = { mailauth: version, spf, dkim, dmarc };
+    if (opts.arc) {
+        out.arc = res.arc
+            ? { result: res.arc.status.result, i: typeof res.arc.i === 'number' ? res.arc.i : null, reason: reasonOf(res.arc.status) }
+            : { result: 'none', i: 0, reason: 'not checked' };
+    }
+    process.stdout.write(JSON.stringify(out) + '\n');
 } catch (err) {
     process.stderr.write(`mailauth_verify.mjs: mailauth failed: ${err && err.stack ? err.stack.split('\n')[0] : err}\n`);
     process.exit(1);

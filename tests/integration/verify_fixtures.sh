@@ -29,8 +29,22 @@
 # Used by check_message.sh (posture-check --message), postfix_verify.sh (through
 # Postfix) and tests/differential/mailauth.sh.
 #
-# What can go wrong: openssl, python3 or the signing tool failing (vf_make prints one
-# line saying which and returns 1). Nothing here starts a server.
+#   vf_arc DIR TOP_SRCDIR
+#
+# The ARC fixtures, apart from the above (postfix_arc.sh, tests/bench/arc_cost.sh):
+#   arc/NAME.eml   the chains tests/arc/arc_chains.py makes now with dkimpy (CRLF; its
+#                  header names the cases), arc/keys.txt, arc/manifest.txt;
+#                  arc/no_arc.eml, two_hops.eml without its ARC fields (nothing to
+#                  verify: the same mail as it was before ARC)
+#   zones/         relay.example, list.example (the sealers; SPF "ip4:127.0.0.1 -all",
+#                  DMARC p=none) and example.com (the author's: SPF -all, DMARC
+#                  p=reject), each with its s1._domainkey key from arc/keys.txt; and
+#                  the empty parents com and example (the DMARC tree walk asks them:
+#                  a server that knows no parent makes DMARC temperror)
+#   VF_PYDKIM      the python3 that has dkimpy (python3-dkim)
+#
+# What can go wrong: openssl, python3, dkimpy or the signing tool failing (vf_make and
+# vf_arc print one line saying which and return 1). Nothing here starts a server.
 
 # A TXT value in 250-character strings (RFC 1035 3.3.14, RFC 6376 3.6.2.2).
 vf_txt_strings() {
@@ -277,4 +291,57 @@ vf_make() {
 		return 1
 	fi
 	mkdir -p "$1" && vf_keys "$1" && vf_zones "$1" "$3" && vf_messages "$1" && vf_cases "$1"
+}
+
+# vf_arc_key DIR DOMAIN: the zone line of DOMAIN's key in DIR/arc/keys.txt.
+vf_arc_key() {
+	local name rec
+	while read -r name rec; do
+		if [ "${name#*._domainkey.}" = "$2" ]; then
+			printf '%s\tIN TXT %s\n' "${name%".$2"}" "$(vf_txt_strings "$rec")"
+			return 0
+		fi
+	done <"$1/arc/keys.txt"
+	return 1
+}
+
+# vf_arc DIR TOP_SRCDIR: the ARC chains and their zones (see the top of this file).
+vf_arc() {
+	local dir="$1" p
+	VF_PYDKIM=""
+	for p in /usr/bin/python3 python3; do
+		if "$p" -c 'import dkim, authres' 2>/dev/null; then
+			VF_PYDKIM="$(command -v "$p")"
+			break
+		fi
+	done
+	if [ -z "$VF_PYDKIM" ]; then
+		echo "verify_fixtures: no python3 with dkimpy (python3-dkim)" >&2
+		return 1
+	fi
+	mkdir -p "$dir/arc" "$dir/zones" || return 1
+	if ! "$VF_PYDKIM" "$2/tests/arc/arc_chains.py" "$dir/arc" 2>"$dir/arc.err"; then
+		echo "verify_fixtures: arc_chains.py failed: $(tail -n 1 "$dir/arc.err")" >&2
+		return 1
+	fi
+	"$VF_PYDKIM" - "$dir/arc/two_hops.eml" "$dir/arc/no_arc.eml" <<'PYEOF' || return 1
+import re, sys
+head, _, body = open(sys.argv[1], "rb").read().partition(b"\r\n\r\n")
+head = re.sub(rb"(?m)^ARC-[A-Za-z-]+:.*\r\n(?:[ \t].*\r\n)*", b"", head + b"\r\n")
+open(sys.argv[2], "wb").write(head + b"\r\n" + body)
+PYEOF
+	vf_zone "$dir/zones" relay.example \
+		"@	IN TXT	\"v=spf1 ip4:127.0.0.1 -all\"" \
+		"_dmarc	IN TXT	\"v=DMARC1; p=none\"" \
+		"$(vf_arc_key "$dir" relay.example)" &&
+		vf_zone "$dir/zones" list.example \
+			"@	IN TXT	\"v=spf1 ip4:127.0.0.1 -all\"" \
+			"_dmarc	IN TXT	\"v=DMARC1; p=none\"" \
+			"$(vf_arc_key "$dir" list.example)" &&
+		vf_zone "$dir/zones" example.com \
+			"@	IN TXT	\"v=spf1 -all\"" \
+			"_dmarc	IN TXT	\"v=DMARC1; p=reject\"" \
+			"$(vf_arc_key "$dir" example.com)" &&
+		vf_zone "$dir/zones" com &&
+		vf_zone "$dir/zones" example
 }
