@@ -101,7 +101,7 @@ parse_rua(const struct taglist_tag *t, struct tlsrpt_record *out)
 	size_t s = 0, e, a, b;
 	struct tlsrpt_uri *u;
 	const char *why;
-	bool https;
+	bool https = false;	/* set by uri_problem() whenever it returns NULL */
 
 	while (s <= t->value_len) {
 		for (e = s; e < t->value_len && v[e] != ','; e++)
