@@ -329,9 +329,9 @@ judge_probes(struct eval_ctx *ctx, const struct dane_host *hosts, size_t n,
 		if (r == NULL || r->status != SMTP_PROBE_TLS_OK || r->dane != 0)
 			continue;
 		eval_finding(ctx, PC_DANE_TLSA_MISMATCH, "no TLSA record of MX host %s "
-		    "matches the certificate chain it presents (%u certificates): DANE "
+		    "matches the certificate chain it presents (%u certificate%s): DANE "
 		    "senders defer mail to it (RFC 7672 2.2, 3)", host_text(hosts[i].name,
-		    text), r->chain_len);
+		    text), r->chain_len, r->chain_len == 1 ? "" : "s");
 		raised++;
 	}
 	return raised;

@@ -169,8 +169,8 @@ check_mx_starttls(struct eval_ctx *ctx, const struct dns_answer *mx)
 		return CHECK_PENDING;
 	for (i = 0; i < n; i++)
 		if (hosts[i].res != NULL && hosts[i].res->status == SMTP_PROBE_NO_STARTTLS)
-			eval_finding(ctx, PC_MX_STARTTLS_NONE, "MX host %s (%s) offers no "
-			    "STARTTLS (%s): mail to it travels in clear text (RFC 3207)",
+			eval_finding(ctx, PC_MX_STARTTLS_NONE, "MX host %s (%s): %s: mail to "
+			    "it travels in clear text (RFC 3207)",
 			    host_text(hosts[i].name, text), hosts[i].res->address,
 			    hosts[i].res->error);
 	return CHECK_DONE;
