@@ -15,6 +15,10 @@
  * far (fuzzed: tests/fuzz/fuzz_smtp_reply.c): a reply that grows past the buffer,
  * a line past SMTP_REPLY_LINE_MAX or too many lines end the probe as a protocol error.
  *
+ * SIGPIPE: OpenSSL writes to the socket with write(), which raises SIGPIPE when the
+ * server has closed; a probe blocks it in its thread and takes a pending one back
+ * before it restores the mask, so neither program dies of a server that hangs up.
+ *
  * What can go wrong: a server that lies, stalls or sends garbage: each is a status
  * with an error text (sanitized: it may quote server bytes). OpenSSL failures are
  * SMTP_PROBE_ERR_TLS with OpenSSL's reason; out of memory SMTP_PROBE_ERR_INTERNAL.
@@ -24,6 +28,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,6 +591,13 @@ probe_run(void *arg)
 	struct probe *p = arg;
 	uint64_t start = dns_now_ms();
 	unsigned total = p->req->timeout_ms ? p->req->timeout_ms : SMTP_PROBE_TIMEOUT_MS;
+	sigset_t pipe_set, old_set, pending;
+	struct timespec zero = { 0, 0 };
+	bool blocked;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set) == 0;
 
 	memset(p->res, 0, sizeof(*p->res));
 	p->res->status = SMTP_PROBE_TLS_OK;
@@ -607,6 +619,13 @@ probe_run(void *arg)
 		close(p->fd);
 	ERR_clear_error();
 	p->res->elapsed_ms = (unsigned)(dns_now_ms() - start);
+	if (blocked) {
+		/* A SIGPIPE of ours is pending on this thread: take it, then unblock. */
+		if (!sigismember(&old_set, SIGPIPE) && sigpending(&pending) == 0 &&
+		    sigismember(&pending, SIGPIPE))
+			(void)sigtimedwait(&pipe_set, NULL, &zero);
+		(void)pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	}
 	return NULL;
 }
 

@@ -2,7 +2,8 @@
  * test_smtp_probe.c - the STARTTLS probe (net/smtp_probe.c): the SMTP reply parser
  * on whole, partial and broken replies, and the probe against a small clear-text
  * SMTP server on loopback (a thread here): no STARTTLS offered, a greeting that is
- * not SMTP, and the address guard that refuses loopback unless allowed. The TLS part
+ * not SMTP, a server that hangs up before its STARTTLS reply, one that answers 220
+ * and then speaks no TLS, and the address guard that refuses loopback unless allowed. The TLS part
  * is tested by tests/integration/probe.sh against Postfix.
  */
 #include <stdarg.h>
@@ -120,6 +121,8 @@ struct server {
 	unsigned port;
 	const char *greeting;		/* sent first */
 	const char *ehlo_reply;		/* sent after a line is read */
+	bool close_after_ehlo;		/* hang up after the EHLO reply */
+	const char *starttls_reply;	/* sent after STARTTLS, then garbage, then close */
 	char seen[512];			/* what the client said */
 };
 
@@ -143,6 +146,13 @@ server_run(void *arg)
 		    s->ehlo_reply != NULL) {
 			(void)!write(fd, s->ehlo_reply, strlen(s->ehlo_reply));
 			s->ehlo_reply = NULL;
+			if (s->close_after_ehlo)
+				break;
+		}
+		if (s->starttls_reply != NULL && strstr(s->seen, "STARTTLS\r\n") != NULL) {
+			(void)!write(fd, s->starttls_reply, strlen(s->starttls_reply));
+			(void)!write(fd, "this is not TLS\r\n", 17);
+			break;
 		}
 		if (strstr(s->seen, "QUIT\r\n") != NULL) {
 			(void)!write(fd, "221 bye\r\n", 9);
@@ -225,6 +235,26 @@ test_probe_not_smtp(void **state)
 }
 
 static void
+test_probe_hangups(void **state)
+{
+	struct server s1 = { .greeting = "220 mx ESMTP\r\n",
+	    .ehlo_reply = "250-mx\r\n250 STARTTLS\r\n", .close_after_ehlo = true };
+	struct server s2 = { .greeting = "220 mx ESMTP\r\n",
+	    .ehlo_reply = "250-mx\r\n250 STARTTLS\r\n", .starttls_reply = "220 go\r\n" };
+	struct smtp_probe_result res;
+
+	(void)state;
+	/* Gone before the STARTTLS reply: a protocol error, and no signal kills us. */
+	probe_server(&s1, &res);
+	assert_int_equal(res.status, SMTP_PROBE_ERR_PROTOCOL);
+	/* 220 to STARTTLS, then no TLS: the handshake fails. */
+	probe_server(&s2, &res);
+	assert_int_equal(res.status, SMTP_PROBE_ERR_TLS);
+	assert_int_equal(res.pkix, -1);
+	assert_non_null(strstr(res.error, "TLS handshake failed"));
+}
+
+static void
 test_probe_refused_address(void **state)
 {
 	struct smtp_probe_options opts = { 25, NULL, false, NULL };
@@ -259,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_reply_bad),
 		cmocka_unit_test(test_probe_no_starttls),
 		cmocka_unit_test(test_probe_not_smtp),
+		cmocka_unit_test(test_probe_hangups),
 		cmocka_unit_test(test_probe_refused_address),
 	};
 
