@@ -16,6 +16,9 @@
 #   probe-ee.test        the same names, a matching DANE-EE record: no MX_CERT_INVALID
 #                        (DANE-EE ignores names, RFC 7672 3.1.1)
 #   probe-plain.test     probed on smtp-sink's port: MX_STARTTLS_NONE
+#   probe-sts.test       like probe-badname.test, with an MTA-STS policy in enforce
+#                        (served by the private nginx of https.sh): MX_CERT_INVALID is
+#                        an error there, info on probe-badname.test
 # Then: without --allow-private nothing is probed (loopback refused); without
 # --probe-mx no probe code; Postfix saw TLS handshakes and no mail (no queue file, no
 # delivery); the cost of probing in rounds and time.
@@ -35,6 +38,8 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/dnssec.sh"
 # shellcheck source=tests/integration/postfix.sh
 . "$top_srcdir/tests/integration/postfix.sh"
+# shellcheck source=tests/integration/https.sh
+. "$top_srcdir/tests/integration/https.sh"
 
 [ -x "$PC" ] || { echo "FAIL: $PC not built"; exit 99; }
 command -v python3 >/dev/null || missing python3
@@ -44,6 +49,7 @@ unbound_find_binary || missing "unbound (Debian package unbound)"
 command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null ||
 	missing "ldns-signzone (Debian package ldnsutils)"
 pf_find_binaries || missing "$PF_MISSING"
+https_find_binary || missing "nginx (Debian package nginx)"
 [ "$(id -u)" = 0 ] || missing "root (a private Postfix needs it)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-probe.XXXXXX")" || exit 99
@@ -83,7 +89,10 @@ child_zone probe-mismatch.test 3600 "$(tlsa "$H1" "$H2")" >"$WORK/src/probe-mism
 child_zone probe-badname.test 3600 >"$WORK/src/probe-badname.test"
 child_zone probe-ee.test 3600 "$(tlsa "$SPKI" "$H1")" >"$WORK/src/probe-ee.test"
 child_zone probe-plain.test 3600 >"$WORK/src/probe-plain.test"
-SIGNED="probe-ok.test probe-mismatch.test probe-badname.test probe-ee.test probe-plain.test"
+child_zone probe-sts.test 3600 '_mta-sts IN TXT "v=STSv1; id=1"' 'mta-sts IN A 127.0.0.1' \
+	>"$WORK/src/probe-sts.test"
+SIGNED="probe-ok.test probe-mismatch.test probe-badname.test probe-ee.test probe-plain.test
+	probe-sts.test"
 UNSIGNED=""
 dnssec_tree || exit 99
 
@@ -91,17 +100,41 @@ dnssec_tree || exit 99
 PF_MAIN_CF_EXTRA=("smtpd_tls_security_level = may" "smtpd_tls_cert_file = $T/server.pem"
 	"smtpd_tls_key_file = $T/server.key" "smtpd_tls_loglevel = 1")
 pf_start || { echo "FAIL: Postfix did not start"; exit 99; }
+# The MTA-STS policy of probe-sts.test (enforce), on nginx with the CA of https.sh.
+mkdir -p "$WORK/https/mta-sts.probe-sts.test"
+printf 'version: STSv1\nmode: enforce\nmx: *.probe-sts.test\nmax_age: 86400\n' \
+	>"$WORK/https/mta-sts.probe-sts.test/policy.txt"
+https_start "$WORK/https" || { echo "FAIL: nginx did not start"; exit 99; }
+# One CA file for both: the policy host's CA and the probe target's.
+cat "$T/ca.pem" "$HTTPS_CA" >"$T/cas.pem"
 
 # probe DOMAIN PORT [OPTION...]: evaluate with the probe on PORT, JSON in $WORK/DOMAIN.json.
 probe() {
 	local d="$1" port="$2"
 	shift 2
-	"$PC" --resolver "127.0.0.1:$UNBOUND_PORT" --dnssec --ca-file "$T/ca.pem" \
-		--smtp-port "$port" "$@" --json "$d" >"$WORK/$d.json" 2>"$WORK/$d.err"
+	"$PC" --resolver "127.0.0.1:$UNBOUND_PORT" --dnssec --ca-file "$T/cas.pem" \
+		--https-port "$HTTPS_PORT" --smtp-port "$port" "$@" --json "$d" \
+		>"$WORK/$d.json" 2>"$WORK/$d.err"
+}
+
+# severity NAME FILE CODE WANT: every finding CODE of FILE has severity WANT.
+severity() {
+	local got
+	got="$(python3 - "$2" "$3" <<'PYEOF'
+import json, sys
+print(" ".join(sorted({f["severity"] for f in json.load(open(sys.argv[1]))["findings"]
+                       if f["code"] == sys.argv[2]})))
+PYEOF
+)"
+	if [ "$got" = "$4" ]; then
+		ok "$1"
+	else
+		fail "$1: severity '$got', expected $4"
+	fi
 }
 ON=(--probe-mx --allow-private)
 
-for d in probe-ok.test probe-mismatch.test probe-badname.test probe-ee.test; do
+for d in probe-ok.test probe-mismatch.test probe-badname.test probe-ee.test probe-sts.test; do
 	probe "$d" "$PF_PORT" "${ON[@]}"
 done
 probe probe-plain.test "$PF_SINK_PORT" "${ON[@]}"
@@ -117,6 +150,12 @@ expect "probe-mismatch.test: DANE_TLSA_MISMATCH" "$WORK/probe-mismatch.test.json
 	DANE_TLSA_MISMATCH dane=broken '!MX_CERT_INVALID' '!MX_STARTTLS_NONE'
 expect "probe-badname.test: MX_CERT_INVALID" "$WORK/probe-badname.test.json" \
 	MX_CERT_INVALID '!MX_STARTTLS_NONE' '!DANE_TLSA_MISMATCH'
+severity "probe-badname.test: MX_CERT_INVALID is info" "$WORK/probe-badname.test.json" \
+	MX_CERT_INVALID info
+expect "probe-sts.test: MX_CERT_INVALID under MTA-STS enforce" "$WORK/probe-sts.test.json" \
+	MX_CERT_INVALID '!MTASTS_NONE' '!MTASTS_POLICY_FETCH' mta-sts=ok
+severity "probe-sts.test: MX_CERT_INVALID is an error" "$WORK/probe-sts.test.json" \
+	MX_CERT_INVALID error
 expect "probe-ee.test: DANE-EE authenticates, no MX_CERT_INVALID" "$WORK/probe-ee.test.json" \
 	"${negated[@]}" dane=ok
 expect "probe-plain.test: MX_STARTTLS_NONE" "$WORK/probe-plain.test.json" \
