@@ -103,6 +103,9 @@
 	X(DANE_TLSA_USAGE,          DANE,  WARN)  \
 	X(DANE_TLSA_SYNTAX,         DANE,  ERROR) \
 	X(DANE_ROLLOVER,            DANE,  INFO)  \
+	X(MX_STARTTLS_NONE,         MX,    WARN)  \
+	X(MX_CERT_INVALID,          MX,    INFO)  \
+	X(DANE_TLSA_MISMATCH,       DANE,  ERROR) \
 	X(RECORD_CHANGED,           ANY,   INFO)  \
 	X(POSTURE_WEAKENED,         ANY,   WARN)
 

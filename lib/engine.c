@@ -39,6 +39,7 @@ struct posture_engine {
 	psl_ctx_t *psl;			/* owned */
 	struct cache *cache;		/* borrowed, may be NULL */
 	struct https_options https;	/* ca_file points at ca_file below */
+	struct smtp_probe_options probe; /* ProbeMX; ca_file as https's */
 	char *ca_file;			/* owned copy of opts->ca_file, or NULL */
 	struct bimi_anchors *bimi_anchors; /* owned: BIMITrustAnchors, or NULL */
 	enum eval_dnssec dnssec;	/* from the start-up probe */
@@ -54,6 +55,7 @@ posture_options_init(struct posture_options *opts)
 	opts->evaluation_timeout_ms = 10000;
 	opts->max_queries = 100;
 	opts->https_port = 443;
+	opts->smtp_port = 25;
 }
 
 /* Load the public suffix list: the named file, else the newest of system and built-in. */
@@ -130,6 +132,9 @@ posture_engine_new(const struct posture_options *opts, char *err, size_t errlen)
 		return NULL;
 	}
 	eng->https.ca_file = eng->ca_file;
+	eng->probe.port = opts->smtp_port;
+	eng->probe.ca_file = eng->ca_file;
+	eng->probe.allow_private = opts->allow_private;
 	eng->opts.bimi_trust_anchors = NULL;
 	if (opts->bimi_trust_anchors != NULL && (eng->bimi_anchors =
 	    bimi_anchors_load(opts->bimi_trust_anchors, err, errlen)) == NULL) {
@@ -257,6 +262,7 @@ posture_evaluate(struct posture_engine *eng, const char *domain,
 		return eval_failed(domain, "out of memory");
 	eval_set_cache(ctx, eng->cache);
 	eval_set_https(ctx, &eng->https);
+	eval_set_probe(ctx, eng->opts.probe_mx ? &eng->probe : NULL);
 	eval_set_bimi_anchors(ctx, eng->bimi_anchors);
 	eval_set_dnssec(ctx, eng->dnssec);
 	for (i = 0; i < nselectors; i++)

@@ -125,6 +125,11 @@ struct posture_options {
 	 * resolvers only, the dnssec and dane families. At engine creation the resolver
 	 * is asked the root DNSKEY: no AD, and both families read unknown. */
 	bool dnssec;
+	/* ProbeMX yes|no (default no): the STARTTLS probe of the first MX hosts
+	 * (net/smtp_probe.h), under CAFile and AllowPrivateAddresses above. No mail is
+	 * sent: EHLO, STARTTLS, the handshake, QUIT. */
+	bool probe_mx;
+	unsigned smtp_port;		/* the port probed; default 25 (tests change it) */
 };
 
 struct posture_engine;

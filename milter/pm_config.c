@@ -77,6 +77,7 @@ static const struct key_def keys[] = {
 	{ "BIMITrustAnchors",	V_FILE, F(bimi_trust_anchors), 0, 0, 0 },
 	{ "AllowPrivateAddresses", V_BOOL, F(allow_private_addresses), 0, 0, 0 },
 	{ "DNSSEC",		V_BOOL, F(dnssec), 0, 0, 0 },
+	{ "ProbeMX",		V_BOOL, F(probe_mx), 0, 0, 0 },
 	{ "SyslogFacility",	V_FACILITY, F(syslog_facility), 0, 0, 0 },
 	{ "LogFormat",		V_LOG_FORMAT, F(log_format), 0, 0, 0 },
 	{ "MetricsSocket",	V_SOCKET, F(metrics_socket), 0, 0, 0 },

@@ -62,6 +62,7 @@ struct pm_config {
 	char *bimi_trust_anchors;	/* owned or NULL */
 	bool allow_private_addresses;
 	bool dnssec;			/* DNSSEC: DO bit, AD from loopback, dnssec/dane */
+	bool probe_mx;			/* ProbeMX: the STARTTLS probe of MX hosts */
 	char *syslog_facility;		/* owned; "mail" */
 	enum pm_log_format log_format;	/* LogFormat; default text */
 	char *metrics_socket;		/* owned or NULL (none: nothing listens); libmilter syntax */

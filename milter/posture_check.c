@@ -44,7 +44,8 @@
 enum {
 	OPT_RESOLVER = 256, OPT_SELECTOR, OPT_JSON, OPT_HTTPS_PORT, OPT_CA_FILE,
 	OPT_TIMEOUT, OPT_MESSAGE, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_ALLOW_PRIVATE,
-	OPT_BIMI_ANCHORS, OPT_FAIL_ON, OPT_STATE_DIR, OPT_REDIS, OPT_HISTORY, OPT_DNSSEC
+	OPT_BIMI_ANCHORS, OPT_FAIL_ON, OPT_STATE_DIR, OPT_REDIS, OPT_HISTORY, OPT_DNSSEC,
+	OPT_PROBE_MX, OPT_SMTP_PORT
 };
 
 static const struct option long_options[] = {
@@ -55,6 +56,8 @@ static const struct option long_options[] = {
 	{ "ca-file",	required_argument, NULL, OPT_CA_FILE },
 	{ "allow-private", no_argument,   NULL, OPT_ALLOW_PRIVATE },
 	{ "dnssec",        no_argument,   NULL, OPT_DNSSEC },
+	{ "probe-mx",      no_argument,   NULL, OPT_PROBE_MX },
+	{ "smtp-port",	required_argument, NULL, OPT_SMTP_PORT },
 	{ "bimi-trust-anchors", required_argument, NULL, OPT_BIMI_ANCHORS },
 	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
 	{ "message",	required_argument, NULL, OPT_MESSAGE },
@@ -92,6 +95,9 @@ usage(FILE *f)
 	    "  --allow-private       tests only: fetch from private and loopback addresses\n"
 	    "  --dnssec              DNSSEC and DANE (the dnssec and dane families); the\n"
 	    "                        resolver must be a local validating one (unbound)\n"
+	    "  --probe-mx            connect to the first MX hosts: STARTTLS, certificate,\n"
+	    "                        DANE match (EHLO, STARTTLS, QUIT: no mail is sent)\n"
+	    "  --smtp-port N         port the MX probe connects to (default 25; tests)\n"
 	    "  --bimi-trust-anchors FILE  PEM mark-certificate CAs for BIMI evidence; without\n"
 	    "                        it evidence chains are reported as not checked\n"
 	    "  --message FILE        the message to verify (\"-\": standard input)\n"
@@ -301,10 +307,10 @@ main(int argc, char **argv)
 	char *redis[PM_MAX_LIST];
 	bool show_history = false;
 	struct store *store;
-	unsigned timeout_ms = 0, https_port = 0;
+	unsigned timeout_ms = 0, https_port = 0, smtp_port = 0;
 	const char *ca_file = NULL, *bimi_anchors = NULL;
 	bool allow_private = false;
-	bool dnssec = false;
+	bool dnssec = false, probe_mx = false;
 	struct check_message_opts mo;
 	struct check_message *cm = NULL;
 	struct posture_options opts;
@@ -353,6 +359,13 @@ main(int argc, char **argv)
 			break;
 		case OPT_DNSSEC:
 			dnssec = true;
+			break;
+		case OPT_PROBE_MX:
+			probe_mx = true;
+			break;
+		case OPT_SMTP_PORT:
+			if (pm_config_port(optarg, &smtp_port) != NULL)
+				usage_error("--smtp-port: not a port (a decimal number from 1 to 65535)");
 			break;
 		case OPT_BIMI_ANCHORS:
 			bimi_anchors = optarg;
@@ -456,6 +469,9 @@ main(int argc, char **argv)
 	opts.allow_private = allow_private || cfg.allow_private_addresses;
 	opts.bimi_trust_anchors = bimi_anchors ? bimi_anchors : cfg.bimi_trust_anchors;
 	opts.dnssec = dnssec || cfg.dnssec;
+	opts.probe_mx = probe_mx || cfg.probe_mx;
+	if (smtp_port)
+		opts.smtp_port = smtp_port;
 	/* Two tries must fit in the evaluation's time. */
 	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
 		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;

@@ -122,6 +122,7 @@ runtime_build(const char *config_path, char *err, size_t errlen)
 	opts.allow_private = rt->cfg.allow_private_addresses;	/* tests only */
 	opts.bimi_trust_anchors = rt->cfg.bimi_trust_anchors;	/* loaded by the engine */
 	opts.dnssec = rt->cfg.dnssec;	/* the engine probes the resolver */
+	opts.probe_mx = rt->cfg.probe_mx;	/* ProbeMX: off unless the site says so */
 	if (opts.dns_timeout_ms * 2 > opts.evaluation_timeout_ms)
 		opts.dns_timeout_ms = opts.evaluation_timeout_ms / 2;
 	rt->engine = posture_engine_new(&opts, err, errlen);

@@ -24,6 +24,10 @@
  *   Records that are not secure: DANE_TLSA_INSECURE (warn): senders ignore them
  *   (RFC 7672 2.2). NODATA/NXDOMAIN: the host has none. A failed or bogus lookup:
  *   the host is not judged.
+ * - With ProbeMX (check_probe.c): DANE_TLSA_MISMATCH (error) for a usable host whose
+ *   probe completed a handshake in which none of its usable records matched the
+ *   chain (OpenSSL's SSL_dane_* API decides): DANE senders defer mail to it. Hosts
+ *   not probed (beyond EVAL_MAX_PROBES, no connection) are not judged.
  * - DANE_NONE (info, result none): no host has any TLSA record (and none failed).
  *   DANE_PARTIAL (warn): some hosts are usable and others have none: senders that
  *   reach the others deliver without DANE.
@@ -75,38 +79,13 @@ host_text(const char *name, char out[HOST_TEXT_MAX])
 static size_t
 dane_hosts(const struct dns_answer *mx, struct dane_host *hosts)
 {
-	size_t n = 0, i, j;
+	struct check_mx_pick picked[DANE_MAX_HOSTS];
+	size_t i, n = check_mx_pick(mx, picked, DANE_MAX_HOSTS);
 
-	for (i = 0; i < mx->count; i++) {
-		const struct dns_rr *rr = &mx->rrs[i];
-
-		if (rr->type != DNS_T_MX || rr->u.mx.exchange == NULL ||
-		    rr->u.mx.exchange[0] == '\0')
-			continue;
-		for (j = 0; j < n; j++)
-			if (strcasecmp(hosts[j].name, rr->u.mx.exchange) == 0)
-				break;
-		if (j < n) {
-			if (rr->u.mx.preference < hosts[j].pref)
-				hosts[j].pref = rr->u.mx.preference;
-			continue;
-		}
-		/* Keep the DANE_MAX_HOSTS most preferred: replace the worst kept. */
-		if (n == DANE_MAX_HOSTS) {
-			size_t worst = 0;
-
-			for (j = 1; j < n; j++)
-				if (hosts[j].pref > hosts[worst].pref)
-					worst = j;
-			if (rr->u.mx.preference >= hosts[worst].pref)
-				continue;
-			j = worst;
-		} else {
-			j = n++;
-		}
-		memset(&hosts[j], 0, sizeof(hosts[j]));
-		hosts[j].name = rr->u.mx.exchange;
-		hosts[j].pref = rr->u.mx.preference;
+	for (i = 0; i < n; i++) {
+		memset(&hosts[i], 0, sizeof(hosts[i]));
+		hosts[i].name = picked[i].name;
+		hosts[i].pref = picked[i].pref;
 	}
 	return n;
 }
@@ -152,6 +131,21 @@ host_tlsa(struct eval_ctx *ctx, struct dane_host *h)
 		return CHECK_PENDING;
 	if (!answer_none(expanded))
 		h->tlsa = expanded;
+	return CHECK_DONE;
+}
+
+/* The TLSA answer judged for an MX host (see checks.h). */
+enum check_status
+check_dane_tlsa(struct eval_ctx *ctx, const char *host, const struct dns_answer **tlsa)
+{
+	struct dane_host h;
+
+	memset(&h, 0, sizeof(h));
+	h.name = host;
+	*tlsa = NULL;
+	if (host_tlsa(ctx, &h) == CHECK_PENDING)
+		return CHECK_PENDING;
+	*tlsa = h.tlsa;
 	return CHECK_DONE;
 }
 
@@ -318,13 +312,39 @@ judge_domain(struct eval_ctx *ctx, const struct dane_host *hosts, size_t n,
 	eval_set_fact(ctx, "%zu/%zu hosts", usable, n);
 }
 
+/* DANE_TLSA_MISMATCH for usable hosts whose presented chain no record matches. */
+static unsigned
+judge_probes(struct eval_ctx *ctx, const struct dane_host *hosts, size_t n,
+	     const struct check_probe_host *probed, size_t nprobed)
+{
+	const struct smtp_probe_result *r;
+	char text[HOST_TEXT_MAX];
+	unsigned raised = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (hosts[i].state != HOST_USABLE)
+			continue;
+		r = check_probe_find(probed, nprobed, hosts[i].name);
+		if (r == NULL || r->status != SMTP_PROBE_TLS_OK || r->dane != 0)
+			continue;
+		eval_finding(ctx, PC_DANE_TLSA_MISMATCH, "no TLSA record of MX host %s "
+		    "matches the certificate chain it presents (%u certificate%s): DANE "
+		    "senders defer mail to it (RFC 7672 2.2, 3)", host_text(hosts[i].name,
+		    text), r->chain_len, r->chain_len == 1 ? "" : "s");
+		raised++;
+	}
+	return raised;
+}
+
 /* The dane family: see the header comment for the decisions. */
 enum check_status
 check_dane(struct eval_ctx *ctx)
 {
 	struct dane_host hosts[DANE_MAX_HOSTS];
+	struct check_probe_host probed[EVAL_MAX_PROBES];
 	const struct dns_answer *mx;
-	size_t n, i;
+	size_t n, i, nprobed;
 	unsigned raised = 0;
 	bool pending = false;
 
@@ -352,10 +372,13 @@ check_dane(struct eval_ctx *ctx)
 	for (i = 0; i < n; i++)
 		if (host_tlsa(ctx, &hosts[i]) == CHECK_PENDING)
 			pending = true;
+	if (check_probe_hosts(ctx, mx, probed, &nprobed) == CHECK_PENDING)
+		pending = true;
 	if (pending)
 		return CHECK_PENDING;
 	for (i = 0; i < n; i++)
 		raised += judge_host(ctx, &hosts[i]);
+	raised += judge_probes(ctx, hosts, n, probed, nprobed);
 	judge_domain(ctx, hosts, n, raised);
 	return CHECK_DONE;
 }

@@ -315,6 +315,8 @@ report_policy(struct eval_ctx *ctx, const struct sts_names *nm, const struct eva
 	    memcmp(doc->prev_hash, doc->res.body_hash, HTTPS_HASH_LEN) != 0)
 		eval_finding(ctx, PC_MTASTS_ID_UNCHANGED, "the policy changed but id=%s did "
 		    "not: senders keep their cached copy (RFC 8461 3.1)", id);
+	if (pol->valid && pol->mode == MTASTS_MODE_ENFORCE)
+		eval_set_enforced(ctx);		/* read by MX_CERT_INVALID (check_probe.c) */
 	if (pol->valid)
 		eval_set_fact(ctx, "%s, max_age %u", mtasts_mode_word(pol->mode),
 		    (unsigned)pol->max_age);

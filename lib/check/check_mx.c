@@ -50,6 +50,9 @@
  *   public address, some A/AAAA lookup failed and nothing certain is an error. A
  *   host whose lookups failed while another host is public is simply not judged.
  * - Fact: "2 hosts", "1 host", "null MX", "implicit", "no mail host", "NXDOMAIN".
+ * - With ProbeMX (eval_probing()): the first hosts are probed once their addresses
+ *   are known (one more round), MX_STARTTLS_NONE per host without STARTTLS; the
+ *   follow-up check_mx_cert() adds MX_CERT_INVALID (check_probe.c has the rules).
  * - Change tracking (eval_note_record): record "mx", the MX RRset as "PREF HOST" per
  *   record (host lower case, no trailing dot, the null MX's root as "."), sorted by
  *   preference then host, joined with ", "; "" for NXDOMAIN or NODATA. Nothing for a
@@ -634,7 +637,8 @@ check_mx(struct eval_ctx *ctx)
 		    "null MX (\".\"): %s says it accepts no mail, yet it sends mail; "
 		    "receivers may reject it (RFC 7505 4.2)", domain);
 		eval_set_fact(ctx, "null MX");
-	} else if (check_hosts(&run, mx, nnull, nhost_records) == CHECK_PENDING) {
+	} else if (check_hosts(&run, mx, nnull, nhost_records) == CHECK_PENDING ||
+	    check_mx_starttls(ctx, mx) == CHECK_PENDING) {
 		return CHECK_PENDING;
 	}
 

@@ -31,6 +31,7 @@ static const enum posture_family opt_in[] = { PF_DNSSEC, PF_DANE };
 /* Cross-family rules, run once every check is done. */
 static const struct eval_check followups[] = {
 	{ PF_DMARC, check_dmarc_auth },
+	{ PF_MX, check_mx_cert },
 };
 
 static const struct eval_plan plan = {

@@ -63,11 +63,14 @@ struct eval_ctx {
 	char run_fact[64];
 	int run_usable;			/* eval_set_usable() of the running check; -1 unset */
 	int usable[PF_COUNT];		/* per family, once done; -1 unknown */
+	bool run_enforced;		/* eval_set_enforced() of the running check */
+	bool enforced[PF_COUNT];	/* per family, once done */
 	struct posture_family_result family[PF_COUNT];
 	bool oom;
 
 	struct eval_fetches *fetches;	/* owned, made at the first eval_fetch() */
 	const struct https_options *https; /* borrowed, may be NULL */
+	const struct smtp_probe_options *probe_opts; /* borrowed; NULL: no probing */
 	const struct bimi_anchors *bimi_anchors; /* borrowed, may be NULL */
 	enum eval_dnssec dnssec;		/* what answers' `secure` means */
 };
@@ -350,6 +353,45 @@ eval_add_fetch(struct eval_ctx *ctx, const char *url, const struct https_result 
 	return eval_fetches_add(ctx->fetches, ctx->cache, url, r, id, ttl_s);
 }
 
+/* Probe settings for this context (eval_fetch.c does the work). */
+void
+eval_set_probe(struct eval_ctx *ctx, const struct smtp_probe_options *opts)
+{
+	ctx->probe_opts = opts;
+}
+
+/* Whether MX hosts are probed. */
+bool
+eval_probing(const struct eval_ctx *ctx)
+{
+	return ctx->probe_opts != NULL;
+}
+
+/* The probe result of req->host, or NULL when it is queued. */
+const struct smtp_probe_result *
+eval_probe(struct eval_ctx *ctx, const struct eval_probe_req *req)
+{
+	bool oom = false;
+	const struct smtp_probe_result *r;
+
+	if (ctx->probe_opts == NULL || fetches_of(ctx) == NULL)
+		return NULL;
+	r = eval_fetches_probe(ctx->fetches, ctx->cache, ctx->probe_opts, req,
+	    ctx->res != NULL, ctx->deadline_ms, &oom);
+	if (oom)
+		ctx->oom = true;
+	return r;
+}
+
+/* Seed a probe result as if probed (tests). */
+int
+eval_add_probe(struct eval_ctx *ctx, const char *host, const struct smtp_probe_result *r)
+{
+	if (fetches_of(ctx) == NULL)
+		return -1;
+	return eval_fetches_add_probe(ctx->fetches, ctx->cache, ctx->probe_opts, host, r);
+}
+
 /* Append a finding for the running check. */
 static void
 finding_add(struct eval_ctx *ctx, enum posture_code code, enum posture_severity sev,
@@ -581,6 +623,7 @@ eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 	ctx->run_result_set = false;
 	ctx->run_fact[0] = '\0';
 	ctx->run_usable = -1;
+	ctx->run_enforced = false;
 	st = fn(ctx);
 	if (st == CHECK_PENDING) {
 		findings_free_from(ctx, mark);
@@ -588,6 +631,7 @@ eval_run_check(struct eval_ctx *ctx, enum posture_family fam, check_fn fn)
 		return st;
 	}
 	ctx->usable[fam] = ctx->run_usable;
+	ctx->enforced[fam] = ctx->run_enforced;
 	ctx->family[fam].result = ctx->run_result_set ?
 	    ctx->run_result : result_from_findings(ctx, mark);
 	memcpy(ctx->family[fam].fact, ctx->run_fact, sizeof(ctx->run_fact));
@@ -606,6 +650,20 @@ int
 eval_family_usable(const struct eval_ctx *ctx, enum posture_family fam)
 {
 	return (unsigned)fam < PF_COUNT ? ctx->usable[fam] : -1;
+}
+
+/* The running check's family tells senders to enforce its policy. */
+void
+eval_set_enforced(struct eval_ctx *ctx)
+{
+	ctx->run_enforced = true;
+}
+
+/* Whether a done family tells senders to enforce (see eval_set_enforced). */
+bool
+eval_family_enforced(const struct eval_ctx *ctx, enum posture_family fam)
+{
+	return (unsigned)fam < PF_COUNT && ctx->enforced[fam];
 }
 
 /* Run a cross-family rule as family fam; merge its findings into the result. */
@@ -642,7 +700,8 @@ dns_queued(const struct eval_ctx *ctx)
 
 /*
  * Send every queued question in one batch and wait for the answers; then fetch the
- * queued documents in parallel (eval_fetch.c), bounded by the same deadline. DNS goes
+ * queued documents in parallel (eval_fetch.c), then probe the queued MX hosts
+ * (eval_fetch.c too), all bounded by the same deadline. DNS goes
  * first: it is fast and other checks wait on it. A round of fetches only is not
  * counted in dns.rounds (the longest chain of DNS lookups).
  */
@@ -685,8 +744,11 @@ send_round(struct eval_ctx *ctx)
 	}
 	ctx->rounds += depth ? depth : 1;
 fetches:
-	if (eval_fetches_queued(ctx->fetches))
+	if (eval_fetches_queued(ctx->fetches)) {
 		eval_fetches_round(ctx->fetches, ctx->cache, ctx->https, ctx->deadline_ms);
+		eval_fetches_probe_round(ctx->fetches, ctx->cache, ctx->probe_opts,
+		    ctx->deadline_ms);
+	}
 }
 
 /* Whether any question or fetch waits for the next round. */
@@ -719,7 +781,7 @@ answers_min_ttl(const struct eval_ctx *ctx)
 			ttl = t;
 		any = true;
 	}
-	/* Fetched documents are inputs too (a failure is kept only minutes). */
+	/* Fetched documents and probe results are inputs too (failures: minutes). */
 	if (eval_fetches_min_ttl(ctx->fetches, &t) && (!any || t < ttl))
 		ttl = t;
 	return ttl;

@@ -22,6 +22,7 @@
 
 #include "dns/dns.h"
 #include "net/https.h"
+#include "net/smtp_probe.h"
 #include "posture.h"
 
 enum check_status { CHECK_DONE, CHECK_PENDING };
@@ -140,6 +141,35 @@ int eval_add_fetch(struct eval_ctx *ctx, const char *url, const struct https_res
 		   const char *id, uint32_t ttl_s);
 
 /*
+ * STARTTLS probes of MX hosts (eval_fetch.c, net/smtp_probe.h): asked for like
+ * fetched documents, and only when probing is on (ProbeMX, --probe-mx). eval_probe()
+ * returns the host's result, or NULL when it is queued: the driver probes the queued
+ * hosts of a round in parallel, after the DNS batch and the fetches, and keeps each
+ * result in the cache's document layer per host (many domains share MX hosts),
+ * under a digest of the TLSA records it was matched against. At most
+ * EVAL_MAX_PROBES per evaluation: beyond, or past the deadline, the result reads
+ * SMTP_PROBE_ERR_BUDGET / SMTP_PROBE_ERR_TIMEOUT at once. The first request for a
+ * host decides its addresses and TLSA records.
+ */
+#define EVAL_MAX_PROBES	4		/* MX hosts probed per evaluation */
+
+struct eval_probe_req {
+	const char *host;		/* the MX name */
+	const struct dns_answer *a, *aaaa; /* its answers (eval_dns); may be NULL */
+	const struct dns_answer *tlsa;	/* its TLSA answer, used only when secure; or NULL */
+};
+
+/* Probe settings (borrowed); NULL, the default: no probing. */
+void eval_set_probe(struct eval_ctx *ctx, const struct smtp_probe_options *opts);
+/* Whether MX hosts are probed in this evaluation. */
+bool eval_probing(const struct eval_ctx *ctx);
+/* The probe result of req->host, or NULL when it is queued (or probing is off). */
+const struct smtp_probe_result *eval_probe(struct eval_ctx *ctx,
+					   const struct eval_probe_req *req);
+/* Seed a probe result for host as if probed (tests); cached if a cache is set. 0 or -1. */
+int eval_add_probe(struct eval_ctx *ctx, const char *host, const struct smtp_probe_result *r);
+
+/*
  * BIMI mark-certificate trust anchors (bimi_evidence.h; BIMITrustAnchors), borrowed:
  * they must outlive the context. NULL (the default): none configured, so BIMI evidence
  * chains are reported as not checked.
@@ -194,6 +224,13 @@ const struct posture_record *eval_records(const struct eval_ctx *ctx, size_t *n)
 void eval_set_usable(struct eval_ctx *ctx, bool usable);
 /* 1 usable, 0 not, -1 unknown (see eval_set_usable). */
 int eval_family_usable(const struct eval_ctx *ctx, enum posture_family fam);
+/*
+ * Whether what the family publishes tells senders to refuse delivery they cannot
+ * secure (MTA-STS: a valid policy in mode enforce). Not set: no. Read by follow-ups
+ * (MX_CERT_INVALID is an error under enforce).
+ */
+void eval_set_enforced(struct eval_ctx *ctx);
+bool eval_family_enforced(const struct eval_ctx *ctx, enum posture_family fam);
 /*
  * Run a follow-up check of family fam after every check is done (a rule that needs
  * several families' results). Its findings are kept, and the family's result gets no

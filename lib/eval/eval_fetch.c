@@ -19,6 +19,18 @@
  * The cached copy is one allocation: a struct https_result followed by its body, the
  * result's body pointer pointing inside. It is immutable once stored (cache.h).
  *
+ * STARTTLS probes of MX hosts (ProbeMX) are slots of the same table, of the other
+ * kind: keyed "smtp://<host>:<port>", with the addresses of the host's A and AAAA
+ * answers and the usable records of its secure TLSA answer copied, probed in their
+ * own round (smtp_probe_many: a thread each) under their own budget
+ * (EVAL_MAX_PROBES), and kept in the same document layer of the cache: the result is
+ * plain data, stored by copy, for EVAL_PROBE_OK_TTL when the host spoke SMTP and
+ * EVAL_PROBE_FAIL_TTL otherwise. Their id is a digest of the TLSA records (SHA-256
+ * over the usable records' RDATA, each prefixed with its length, in bytewise order,
+ * the first 16 bytes in hex; "" without records): a result is served from the cache
+ * only for the same records, so a host shared by many domains is probed once per
+ * lifetime, and again when its TLSA records change. Per host, never per message.
+ *
  * What can go wrong: out of memory (reported to the caller; a document that cannot
  * be cached is still used for this evaluation); a URL over CACHE_URL_MAX (not cached).
  */
@@ -28,12 +40,26 @@
 
 #include "dns/dns.h"
 #include "eval/eval_fetch.h"
+#include "record/tlsa_parse.h"
+#include "util/dnsname.h"
 
 _Static_assert(EVAL_DOC_ID_MAX == CACHE_DOC_ID_MAX, "document ids: one size");
 _Static_assert(HTTPS_HASH_LEN == CACHE_HASH_LEN, "body hashes: one size");
+_Static_assert((int)HTTPS_ERR_BUDGET == (int)SMTP_PROBE_ERR_BUDGET &&
+    (int)HTTPS_ERR_TIMEOUT == (int)SMTP_PROBE_ERR_TIMEOUT &&
+    (int)HTTPS_ERR_INTERNAL == (int)SMTP_PROBE_ERR_INTERNAL, "local outcomes: one number");
+_Static_assert(EVAL_DOC_ID_MAX == 32, "a TLSA digest is 32 hex characters");
+
+/* What a slot holds: an HTTPS document, or the STARTTLS probe of an MX host. */
+struct probe_part {
+	struct smtp_probe_tlsa tlsa[SMTP_PROBE_MAX_TLSA];
+	uint8_t *tlsa_data[SMTP_PROBE_MAX_TLSA];	/* owned copies */
+	struct smtp_probe_request req;	/* host/tlsa point into the slot */
+	struct smtp_probe_result res;
+};
 
 struct fetch_slot {
-	char *url;			/* owned */
+	char *url;			/* owned: the URL, or "smtp://host:port" */
 	char *host;			/* owned */
 	char id[EVAL_DOC_ID_MAX + 1];
 	struct https_request req;	/* url/host point at the slot's copies */
@@ -41,12 +67,14 @@ struct fetch_slot {
 	bool ready;
 	uint32_t ttl_s;			/* lifetime of the document used */
 	struct eval_doc doc;		/* owned (doc.res.body) */
+	struct probe_part *probe;	/* owned; non-NULL: a probe slot */
 };
 
 struct eval_fetches {
 	struct fetch_slot **slots;	/* owned array of owned slots */
 	size_t n, cap;
 	unsigned asked;			/* fetches queued, for the budget */
+	unsigned probed;		/* probes queued, for theirs */
 };
 
 /* A new, empty table. */
@@ -60,11 +88,16 @@ eval_fetches_new(void)
 void
 eval_fetches_free(struct eval_fetches *fs)
 {
-	size_t i;
+	size_t i, j;
 
 	if (fs == NULL)
 		return;
 	for (i = 0; i < fs->n; i++) {
+		struct probe_part *pp = fs->slots[i]->probe;
+
+		for (j = 0; pp != NULL && j < SMTP_PROBE_MAX_TLSA; j++)
+			free(pp->tlsa_data[j]);
+		free(pp);
 		free(fs->slots[i]->url);
 		free(fs->slots[i]->host);
 		https_result_clear(&fs->slots[i]->doc.res);
@@ -126,32 +159,62 @@ slot_add(struct eval_fetches *fs, const char *url, const char *host, const char 
 	return slot;
 }
 
-/* Copy the addresses of an A or AAAA answer into the request. */
+/* Copy the addresses of an A or AAAA answer into addrs/lens after *n, up to max. */
 static void
-req_add_addresses(struct https_request *req, const struct dns_answer *a)
+add_addresses(uint8_t (*addrs)[16], size_t *lens, size_t *n, size_t max,
+	      const struct dns_answer *a)
 {
 	size_t i, len;
 
 	if (a == NULL || a->status != DNS_OK)
 		return;
 	len = a->qtype == DNS_T_A ? 4 : 16;
-	for (i = 0; i < a->count && req->naddrs < HTTPS_MAX_ADDRS; i++) {
+	for (i = 0; i < a->count && *n < max; i++) {
 		if (a->rrs[i].type != a->qtype)
 			continue;
-		memcpy(req->addrs[req->naddrs], a->rrs[i].u.addr, len);
-		req->addr_lens[req->naddrs++] = len;
+		memcpy(addrs[*n], a->rrs[i].u.addr, len);
+		lens[(*n)++] = len;
 	}
 }
 
-/* Settle a slot with a local outcome (nothing fetched, nothing cached). */
+/*
+ * Settle a slot with a local outcome (nothing fetched, nothing cached). The HTTPS and
+ * probe error codes of a budget or a deadline are the same numbers (static asserts).
+ */
 static void
 slot_fail(struct fetch_slot *slot, int status, const char *why)
 {
 	memset(&slot->doc, 0, sizeof(slot->doc));
 	slot->doc.res.status = status;
 	snprintf(slot->doc.res.error, sizeof(slot->doc.res.error), "%s", why);
+	if (slot->probe != NULL) {
+		memset(&slot->probe->res, 0, sizeof(slot->probe->res));
+		slot->probe->res.status = status;
+		slot->probe->res.pkix = slot->probe->res.dane = -1;
+		snprintf(slot->probe->res.error, sizeof(slot->probe->res.error), "%s", why);
+	}
 	slot->ttl_s = 0;
 	slot->ready = true;
+}
+
+/* Queue a new slot under a budget, or settle it when the budget or time is spent. */
+static void
+slot_admit(struct fetch_slot *slot, unsigned *asked, unsigned budget, bool live,
+	   uint64_t deadline_ms)
+{
+	const char *what = slot->probe != NULL ? "probed" : "fetched";
+	char why[96];
+
+	if (*asked >= budget) {
+		snprintf(why, sizeof(why), "not %s: the evaluation's %s budget is spent", what,
+		    slot->probe != NULL ? "probe" : "fetch");
+		slot_fail(slot, HTTPS_ERR_BUDGET, why);
+	} else if (live && dns_now_ms() >= deadline_ms) {
+		snprintf(why, sizeof(why), "not %s: the evaluation's deadline passed", what);
+		slot_fail(slot, HTTPS_ERR_TIMEOUT, why);
+	} else {
+		(*asked)++;
+	}
 }
 
 /* Serve a fresh cached document fetched under the slot's id; true when served. */
@@ -166,7 +229,11 @@ slot_from_cache(struct fetch_slot *slot, struct cache *cache, bool *oom)
 		goto done;
 	if (d->parsed == NULL || strcmp(d->id, slot->id) != 0)
 		goto done;
-	if (https_result_copy(&slot->doc.res, d->parsed) < 0) {
+	if (slot->probe != NULL) {
+		if (d->parsed_size != sizeof(slot->probe->res))
+			goto done;
+		memcpy(&slot->probe->res, d->parsed, sizeof(slot->probe->res));
+	} else if (https_result_copy(&slot->doc.res, d->parsed) < 0) {
 		*oom = true;
 		goto done;
 	}
@@ -215,6 +282,19 @@ slot_store(struct fetch_slot *slot, struct cache *cache)
 	if (cache == NULL)
 		return;
 	memset(&in, 0, sizeof(in));
+	if (slot->probe != NULL) {
+		/* A probe result is plain data: stored by copy, nothing to read back. */
+		in.status = slot->probe->res.status;
+		in.id = slot->id;
+		in.parsed = malloc(sizeof(slot->probe->res));
+		if (in.parsed == NULL)
+			return;
+		memcpy(in.parsed, &slot->probe->res, sizeof(slot->probe->res));
+		in.parsed_size = sizeof(slot->probe->res);
+		in.ttl_s = slot->ttl_s;
+		(void)cache_doc_put(cache, slot->url, &in);
+		return;
+	}
 	in.status = r->status;
 	in.body_hash = r->status == 200 ? r->body_hash : NULL;
 	in.id = slot->id;
@@ -260,17 +340,13 @@ eval_fetches_get(struct eval_fetches *fs, struct cache *cache,
 	}
 	slot->lifetime = req->lifetime;
 	slot->req.max_bytes = req->max_bytes;
-	req_add_addresses(&slot->req, req->a);
-	req_add_addresses(&slot->req, req->aaaa);
+	add_addresses(slot->req.addrs, slot->req.addr_lens, &slot->req.naddrs,
+	    HTTPS_MAX_ADDRS, req->a);
+	add_addresses(slot->req.addrs, slot->req.addr_lens, &slot->req.naddrs,
+	    HTTPS_MAX_ADDRS, req->aaaa);
 	if (slot_from_cache(slot, cache, oom))
 		return &slot->doc;
-	if (fs->asked >= EVAL_MAX_FETCHES)
-		slot_fail(slot, HTTPS_ERR_BUDGET, "not fetched: the evaluation's fetch budget "
-		    "is spent");
-	else if (live && dns_now_ms() >= deadline_ms)
-		slot_fail(slot, HTTPS_ERR_TIMEOUT, "not fetched: the evaluation's deadline passed");
-	else
-		fs->asked++;
+	slot_admit(slot, &fs->asked, EVAL_MAX_FETCHES, live, deadline_ms);
 	return slot->ready ? &slot->doc : NULL;
 }
 
@@ -319,7 +395,7 @@ eval_fetches_round(struct eval_fetches *fs, struct cache *cache,
 	size_t i, n = 0;
 
 	for (i = 0; i < fs->n; i++) {
-		if (fs->slots[i]->ready)
+		if (fs->slots[i]->ready || fs->slots[i]->probe != NULL)
 			continue;
 		if (n == EVAL_MAX_FETCHES) {
 			/* Cannot happen: the budget bounds the queue. Settle, never hang. */
@@ -351,13 +427,205 @@ eval_fetches_min_ttl(const struct eval_fetches *fs, uint32_t *ttl)
 
 	for (i = 0; fs != NULL && i < fs->n; i++) {
 		const struct fetch_slot *s = fs->slots[i];
+		int status = s->probe != NULL ? s->probe->res.status : s->doc.res.status;
 
-		if (!s->ready || s->doc.res.status == HTTPS_ERR_BUDGET ||
-		    s->doc.res.status == HTTPS_ERR_INTERNAL)
+		if (!s->ready || status == HTTPS_ERR_BUDGET || status == HTTPS_ERR_INTERNAL)
 			continue;
 		if (!any || s->ttl_s < *ttl)
 			*ttl = s->ttl_s;
 		any = true;
 	}
 	return any;
+}
+
+/* ---- STARTTLS probes ---- */
+
+/* Bytewise order of two TLSA records' RDATA. */
+static int
+rdata_cmp(const void *x, const void *y)
+{
+	const struct dns_rr *a = *(const struct dns_rr *const *)x;
+	const struct dns_rr *b = *(const struct dns_rr *const *)y;
+	size_t n = a->u.raw.len < b->u.raw.len ? a->u.raw.len : b->u.raw.len;
+	int c = memcmp(a->u.raw.data, b->u.raw.data, n);
+
+	return c != 0 ? c : (a->u.raw.len > b->u.raw.len) - (a->u.raw.len < b->u.raw.len);
+}
+
+/* The digest of the records used, as the slot's id (see the header comment). 0 or -1. */
+static int
+tlsa_digest(struct fetch_slot *slot, const struct dns_rr **used, size_t n)
+{
+	uint8_t hash[HTTPS_HASH_LEN], *buf, *p;
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += 2 + used[i]->u.raw.len;
+	qsort(used, n, sizeof(used[0]), rdata_cmp);
+	buf = malloc(total);
+	if (buf == NULL)
+		return -1;
+	for (i = 0, p = buf; i < n; i++) {
+		*p++ = (uint8_t)(used[i]->u.raw.len >> 8);
+		*p++ = (uint8_t)used[i]->u.raw.len;
+		memcpy(p, used[i]->u.raw.data, used[i]->u.raw.len);
+		p += used[i]->u.raw.len;
+	}
+	https_body_hash(buf, total, hash);
+	free(buf);
+	for (i = 0; i < EVAL_DOC_ID_MAX / 2; i++)
+		snprintf(slot->id + 2 * i, 3, "%02x", hash[i]);
+	return 0;
+}
+
+/* Copy the usable records of a secure TLSA answer into the probe; set the id. 0 or -1. */
+static int
+probe_set_tlsa(struct fetch_slot *slot, const struct dns_answer *a)
+{
+	struct probe_part *pp = slot->probe;
+	const struct dns_rr *used[SMTP_PROBE_MAX_TLSA];
+	struct tlsa_record rec;
+	size_t i, n = 0;
+
+	if (a == NULL || a->status != DNS_OK || !a->secure)
+		return 0;
+	for (i = 0; i < a->count && n < SMTP_PROBE_MAX_TLSA; i++) {
+		const struct dns_rr *rr = &a->rrs[i];
+
+		if (rr->type != DNS_T_TLSA || tlsa_parse(rr->u.raw.data, rr->u.raw.len, &rec)
+		    != TLSA_OK || !tlsa_usable_for_smtp(&rec))
+			continue;
+		pp->tlsa_data[n] = malloc(rec.len);
+		if (pp->tlsa_data[n] == NULL)
+			return -1;
+		memcpy(pp->tlsa_data[n], rec.data, rec.len);
+		pp->tlsa[n] = (struct smtp_probe_tlsa){ rec.usage, rec.selector, rec.mtype,
+		    pp->tlsa_data[n], rec.len };
+		used[n++] = rr;
+	}
+	pp->req.ntlsa = n;
+	return n > 0 ? tlsa_digest(slot, used, n) : 0;
+}
+
+/* A probe slot for a host (slot_find() first); NULL on OOM. */
+static struct fetch_slot *
+probe_slot_add(struct eval_fetches *fs, const char *host, const char *key)
+{
+	struct fetch_slot *slot = slot_add(fs, key, host, NULL);
+
+	if (slot == NULL)
+		return NULL;
+	slot->probe = calloc(1, sizeof(*slot->probe));
+	if (slot->probe == NULL) {
+		slot_fail(slot, HTTPS_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	slot->probe->req.host = slot->host;
+	slot->probe->req.tlsa = slot->probe->tlsa;
+	return slot;
+}
+
+/* The cache key of a host's probe: "smtp://host:port". */
+static void
+probe_key(const struct smtp_probe_options *opts, const char *host, char *key, size_t len)
+{
+	snprintf(key, len, "smtp://%s:%u", host, opts != NULL && opts->port ? opts->port : 25);
+}
+
+/* The probe result for a host, or NULL when queued. */
+const struct smtp_probe_result *
+eval_fetches_probe(struct eval_fetches *fs, struct cache *cache,
+		   const struct smtp_probe_options *opts, const struct eval_probe_req *req,
+		   bool live, uint64_t deadline_ms, bool *oom)
+{
+	char key[sizeof("smtp://:65535") + DNS_NAME_MAX];
+	struct fetch_slot *slot;
+	struct probe_part *pp;
+
+	if (req->host == NULL)
+		return NULL;
+	probe_key(opts, req->host, key, sizeof(key));
+	slot = slot_find(fs, key);
+	if (slot != NULL)
+		return slot->ready && slot->probe != NULL ? &slot->probe->res : NULL;
+	slot = probe_slot_add(fs, req->host, key);
+	if (slot == NULL || probe_set_tlsa(slot, req->tlsa) < 0) {
+		*oom = true;
+		if (slot != NULL)
+			slot_fail(slot, HTTPS_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	pp = slot->probe;
+	add_addresses(pp->req.addrs, pp->req.addr_lens, &pp->req.naddrs,
+	    SMTP_PROBE_MAX_ADDRS, req->a);
+	add_addresses(pp->req.addrs, pp->req.addr_lens, &pp->req.naddrs,
+	    SMTP_PROBE_MAX_ADDRS, req->aaaa);
+	if (slot_from_cache(slot, cache, oom))
+		return &pp->res;
+	slot_admit(slot, &fs->probed, EVAL_MAX_PROBES, live, deadline_ms);
+	return slot->ready ? &pp->res : NULL;
+}
+
+/* Seed a probe result as if the host had been probed. */
+int
+eval_fetches_add_probe(struct eval_fetches *fs, struct cache *cache,
+		       const struct smtp_probe_options *opts, const char *host,
+		       const struct smtp_probe_result *r)
+{
+	char key[sizeof("smtp://:65535") + DNS_NAME_MAX];
+	struct fetch_slot *slot;
+
+	probe_key(opts, host, key, sizeof(key));
+	slot = slot_find(fs, key);
+	if (slot == NULL && (slot = probe_slot_add(fs, host, key)) == NULL)
+		return -1;
+	if (slot->probe == NULL)
+		return -1;
+	slot->probe->res = *r;
+	slot->ttl_s = EVAL_PROBE_OK_TTL;
+	slot->ready = true;
+	slot_store(slot, cache);
+	return 0;
+}
+
+/* Whether a result says the host spoke SMTP (worth keeping for the long lifetime). */
+static bool
+spoke_smtp(int status)
+{
+	return status == SMTP_PROBE_TLS_OK || status == SMTP_PROBE_NO_STARTTLS ||
+	    status == SMTP_PROBE_ERR_TLS;
+}
+
+/* Probe every queued host in parallel and settle each. */
+void
+eval_fetches_probe_round(struct eval_fetches *fs, struct cache *cache,
+			 const struct smtp_probe_options *opts, uint64_t deadline_ms)
+{
+	struct smtp_probe_request reqs[EVAL_MAX_PROBES];
+	struct smtp_probe_result results[EVAL_MAX_PROBES];
+	struct fetch_slot *queued[EVAL_MAX_PROBES];
+	size_t i, n = 0;
+
+	for (i = 0; fs != NULL && i < fs->n; i++) {
+		if (fs->slots[i]->ready || fs->slots[i]->probe == NULL)
+			continue;
+		if (n == EVAL_MAX_PROBES) {
+			/* Cannot happen: the budget bounds the queue. Settle, never hang. */
+			slot_fail(fs->slots[i], HTTPS_ERR_BUDGET, "not probed: too many at once");
+			continue;
+		}
+		queued[n] = fs->slots[i];
+		reqs[n++] = fs->slots[i]->probe->req;
+	}
+	if (n == 0)
+		return;
+	smtp_probe_many(opts, reqs, results, n, deadline_ms);
+	for (i = 0; i < n; i++) {
+		queued[i]->probe->res = results[i];
+		queued[i]->ready = true;
+		queued[i]->ttl_s = spoke_smtp(results[i].status) ? EVAL_PROBE_OK_TTL :
+		    EVAL_PROBE_FAIL_TTL;
+		if (results[i].status != SMTP_PROBE_ERR_INTERNAL)
+			slot_store(queued[i], cache);
+	}
 }

@@ -14,6 +14,13 @@
  *   eval_fetches_queued()          whether a fetch waits for the next round
  *   eval_fetches_round()           fetch every queued document, store it in the cache
  *   eval_fetches_min_ttl()         the shortest lifetime of the documents used
+ *   eval_fetches_probe()           the STARTTLS probe result for an MX host, or NULL
+ *   eval_fetches_add_probe()       seed a probe result (tests)
+ *   eval_fetches_probe_round()     probe every queued host, store results in the cache
+ *
+ * Probes (eval_probe(), eval.h) are slots of the same table with their own budget
+ * (EVAL_MAX_PROBES) and round; eval_fetches_queued() and eval_fetches_min_ttl()
+ * count them too.
  *
  * What can go wrong: out of memory (NULL / -1: the caller marks its context oom);
  * past the per-evaluation budget (EVAL_MAX_FETCHES) or the deadline a request is
@@ -28,10 +35,13 @@
 #include "cache/cache.h"
 #include "eval/eval.h"
 #include "net/https.h"
+#include "net/smtp_probe.h"
 
 #define EVAL_MAX_FETCHES	4	/* HTTPS fetches per evaluation (MTA-STS, BIMI) */
 #define EVAL_FETCH_OK_TTL	3600	/* default lifetime of a 200 in the cache, s */
 #define EVAL_FETCH_FAIL_TTL	300	/* lifetime of a failure in the cache, s */
+#define EVAL_PROBE_OK_TTL	3600	/* lifetime of a probe that spoke SMTP, s */
+#define EVAL_PROBE_FAIL_TTL	300	/* lifetime of a failed probe, s */
 
 struct eval_fetches;
 
@@ -55,7 +65,21 @@ bool eval_fetches_queued(const struct eval_fetches *fs);
 /* Fetch every queued document in parallel, by the deadline; settle and cache them. */
 void eval_fetches_round(struct eval_fetches *fs, struct cache *cache,
 			const struct https_options *opts, uint64_t deadline_ms);
-/* The shortest lifetime (s) of the documents used; false when there are none. */
+/* The shortest lifetime (s) of the documents and probe results used; false: none. */
 bool eval_fetches_min_ttl(const struct eval_fetches *fs, uint32_t *ttl);
+
+/* The probe result for req->host (eval_probe(), eval.h), or NULL when queued. */
+const struct smtp_probe_result *eval_fetches_probe(struct eval_fetches *fs,
+						   struct cache *cache,
+						   const struct smtp_probe_options *opts,
+						   const struct eval_probe_req *req, bool live,
+						   uint64_t deadline_ms, bool *oom);
+/* Seed a probe result for host (tests); stored in the cache too. 0 or -1. */
+int eval_fetches_add_probe(struct eval_fetches *fs, struct cache *cache,
+			   const struct smtp_probe_options *opts, const char *host,
+			   const struct smtp_probe_result *r);
+/* Probe every queued host in parallel, by the deadline; settle and cache them. */
+void eval_fetches_probe_round(struct eval_fetches *fs, struct cache *cache,
+			      const struct smtp_probe_options *opts, uint64_t deadline_ms);
 
 #endif

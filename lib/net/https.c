@@ -245,9 +245,7 @@ pick_addresses(struct fetch *f, const struct https_options *opts)
 		if (req->addr_lens[i] != 4 && req->addr_lens[i] != 16)
 			continue;
 		cls = ipaddr_classify(req->addrs[i], req->addr_lens[i]);
-		if (!ipaddr_is_public(cls) && !(opts->allow_private &&
-		    cls != IPADDR_UNSPECIFIED && cls != IPADDR_MULTICAST &&
-		    cls != IPADDR_BROADCAST && cls != IPADDR_INVALID)) {
+		if (!ipaddr_may_connect(cls, opts->allow_private)) {
 			if (first == n) {
 				first = i;
 				first_cls = cls;

@@ -191,6 +191,16 @@ ipaddr_is_public(enum ipaddr_class cls)
 	return cls == IPADDR_PUBLIC;
 }
 
+/* Whether a connection to an address of this class is allowed (see ipaddr.h). */
+bool
+ipaddr_may_connect(enum ipaddr_class cls, bool allow_private)
+{
+	if (ipaddr_is_public(cls))
+		return true;
+	return allow_private && cls != IPADDR_UNSPECIFIED && cls != IPADDR_MULTICAST &&
+	    cls != IPADDR_BROADCAST && cls != IPADDR_INVALID;
+}
+
 /* Address to text. */
 const char *
 ipaddr_to_text(const uint8_t *addr, size_t len, char *out, size_t outlen)

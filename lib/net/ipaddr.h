@@ -9,6 +9,7 @@
  *   ipaddr_classify()       the class of an address
  *   ipaddr_class_name()     a short name with its RFC, for messages: "private (RFC 1918)"
  *   ipaddr_is_public()      whether a class is globally reachable unicast
+ *   ipaddr_may_connect()    the outbound guard of HTTPS fetches and SMTP probes
  *   ipaddr_to_text()        address to text (inet_ntop)
  *   ipaddr_parse_literal()  recognize "192.0.2.1", "[192.0.2.1]", "[IPv6:2001:db8::1]"
  *
@@ -65,6 +66,13 @@ const char *ipaddr_class_name(enum ipaddr_class cls);
 
 /* Whether the class is globally reachable unicast (only IPADDR_PUBLIC). */
 bool ipaddr_is_public(enum ipaddr_class cls);
+
+/*
+ * Whether we may open a connection to an address of this class: public unicast only,
+ * or (allow_private, tests) any unicast address; never unspecified, multicast,
+ * broadcast or invalid. The one guard of https.c and smtp_probe.c.
+ */
+bool ipaddr_may_connect(enum ipaddr_class cls, bool allow_private);
 
 /*
  * Write the text form of len bytes at addr into out (outlen >= IPADDR_TEXT_MAX is

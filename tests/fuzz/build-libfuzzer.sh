@@ -44,7 +44,7 @@ fi
 
 cflags="-g -O1 -std=c11 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I$top/lib -D_POSIX_C_SOURCE=200809L"
 ldflags="-fsanitize=fuzzer,address,undefined"
-libs="$(pkg-config --libs libpsl libidn2 libcrypto opendkim 2>/dev/null || echo -lpsl -lidn2 -lcrypto -lopendkim) -lpthread"
+libs="$(pkg-config --libs libpsl libidn2 libssl libcrypto opendkim 2>/dev/null || echo -lpsl -lidn2 -lssl -lcrypto -lopendkim) -lpthread"
 # BIMI's SVG check (lib/record/bimi_svg.c): libxml2 and zlib.
 cflags="$cflags $(pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)"
 libs="$libs $(pkg-config --libs libxml-2.0 zlib 2>/dev/null || echo -lxml2 -lz)"

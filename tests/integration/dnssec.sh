@@ -29,6 +29,9 @@
 # is reported; the queries and rounds of signed.test with and without --dnssec.
 # Prints "ok NAME" / "FAIL NAME: reason" and "N passed, N failed".
 #
+# Sourced (tests/integration/probe.sh), it only defines its functions: child_zone, sign,
+# other_ds, dnssec_tree (sign and serve the tree), ok, fail, expect.
+#
 # Environment: top_srcdir, top_builddir, NSD (Makefile.am TESTS_ENVIRONMENT); UNBOUND
 # overrides the binary. Exit: 0 all passed; 1 some failed; 77 (skip) when nsd, unbound,
 # ldns-signzone or python3 is missing and CI is not set (with CI set, a failure); 99
@@ -61,23 +64,13 @@ missing() {
 	exit 77
 }
 
-[ -x "$PC" ] || { echo "FAIL: $PC not built"; exit 99; }
-command -v python3 >/dev/null || missing python3
-nsd_find_binary || missing "nsd (Debian package nsd)"
-unbound_find_binary || missing "unbound (Debian package unbound)"
-command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null ||
-	missing "ldns-signzone (Debian package ldnsutils)"
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-dnssec.XXXXXX")" || exit 99
-nsd_at_exit 'rm -rf "$WORK"'
-mkdir -p "$WORK/keys" "$WORK/zones" "$WORK/src"
-
 H1=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 H2=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
 
-# A child zone of test.: SPF, DMARC, two MX hosts with addresses, then extra lines.
+# A child zone of test.: SPF, DMARC, two MX hosts with addresses (DNSSEC_MX_ADDR1 and
+# DNSSEC_MX_ADDR2 when set: probe.sh's loopback), then extra lines.
 child_zone() {
-	local z="$1" mxttl="$2"
+	local z="$1" mxttl="$2" a1="${DNSSEC_MX_ADDR1:-11.0.0.1}" a2="${DNSSEC_MX_ADDR2:-11.0.0.2}"
 	shift 2
 	cat <<ZONE
 \$ORIGIN $z.
@@ -88,11 +81,145 @@ child_zone() {
 _dmarc	IN TXT	"v=DMARC1; p=reject"
 @	$mxttl IN MX	10 mx1.$z.
 @	$mxttl IN MX	20 mx2.$z.
-mx1	IN A	11.0.0.1
-mx2	IN A	11.0.0.2
+mx1	IN A	$a1
+mx2	IN A	$a2
 ZONE
 	printf '%s\n' "$@"
 }
+
+# Sign zone $1 from $2 into $3 with a new KSK and ZSK; prints the KSK's DS record.
+sign() {
+	local z="$1" in="$2" out="$3" ksk zsk
+	(
+		cd "$WORK/keys" || exit 1
+		ksk="$(ldns-keygen -a ECDSAP256SHA256 -k "$z")" || exit 1
+		zsk="$(ldns-keygen -a ECDSAP256SHA256 "$z")" || exit 1
+		ldns-signzone -f "$out" "$in" "$ksk" "$zsk" >&2 || exit 1
+		cat "$ksk.ds"
+	)
+}
+
+# A DS of a key nobody signs with (bogus.test's parent names it).
+other_ds() {
+	(
+		cd "$WORK/keys" || exit 1
+		k="$(ldns-keygen -a ECDSAP256SHA256 -k "$1")" || exit 1
+		cat "$k.ds"
+	)
+}
+
+# Sign the zones named in SIGNED (from $WORK/src into $WORK/zones; bogus.test gets a DS
+# of another key), copy those in UNSIGNED, make and sign test. and the root, write the
+# trust anchor $WORK/anchor.ds, start NSD and the validating unbound. 0, or 99 after a
+# FAIL line (the caller exits with it).
+dnssec_tree() {
+	{
+		echo "\$ORIGIN test."
+		echo "\$TTL 3600"
+		echo "@	IN SOA	ns.test. hostmaster.test. ( 1 3600 900 604800 300 )"
+		echo "@	IN NS	ns.test."
+		echo "ns	IN A	127.0.0.1"
+	} >"$WORK/src/test"
+	for z in $SIGNED; do
+		ds="$(sign "$z" "$WORK/src/$z" "$WORK/zones/$z.zone")" || { echo "FAIL: signing $z"; return 99; }
+		if [ "$z" = bogus.test ]; then
+			ds="$(other_ds "$z")" || return 99
+		fi
+		{ echo "$z.	IN NS	ns.test."; echo "$ds"; } >>"$WORK/src/test"
+	done
+	for z in $UNSIGNED; do
+		cp "$WORK/src/$z" "$WORK/zones/$z.zone"
+		echo "$z.	IN NS	ns.test." >>"$WORK/src/test"
+	done
+	test_ds="$(sign test "$WORK/src/test" "$WORK/zones/test.zone")" || { echo "FAIL: signing test."; return 99; }
+	cat >"$WORK/src/root" <<-ZONE
+	\$ORIGIN .
+	\$TTL 86400
+	.	IN SOA	a.root.invalid. hostmaster.invalid. ( 1 1800 900 604800 86400 )
+	.	IN NS	a.root.invalid.
+	test.	IN NS	ns.test.
+	ns.test.	IN A	127.0.0.1
+	$test_ds
+	ZONE
+	(cd "$WORK/keys" && ldns-keygen -a ECDSAP256SHA256 -k . >"$WORK/root.key") || return 99
+	root_ksk="$(cat "$WORK/root.key")"
+	root_zsk="$(cd "$WORK/keys" && ldns-keygen -a ECDSAP256SHA256 .)" || return 99
+	(cd "$WORK/keys" && ldns-signzone -f "$WORK/zones/root.zone" "$WORK/src/root" "$root_ksk" "$root_zsk") ||
+		{ echo "FAIL: signing the root"; return 99; }
+	cp "$WORK/keys/$root_ksk.ds" "$WORK/anchor.ds"
+
+	nsd_start "$WORK/zones" || { echo "FAIL: NSD did not start"; return 99; }
+	unbound_start "$WORK/anchor.ds" "$NSD_PORT" test $SIGNED $UNSIGNED ||
+		{ echo "FAIL: unbound did not start"; return 99; }
+}
+
+PASS=0
+FAILS=0
+ok() {
+	echo "ok $1"
+	PASS=$((PASS + 1))
+}
+fail() {
+	echo "FAIL $1"
+	FAILS=$((FAILS + 1))
+}
+
+# expect NAME JSONFILE CHECKS...: each check "CODE" (raised), "!CODE" (not raised),
+# "fam=word" (family result), "fam:fact" (family fact), "-fam" (family absent).
+expect() {
+	local name="$1" file="$2" why
+	shift 2
+	if why="$(python3 - "$file" "$@" <<'PYEOF'
+import json, sys
+ev = json.load(open(sys.argv[1]))
+codes = {f["code"] for f in ev.get("findings", [])}
+checks = ev.get("checks", {})
+bad = []
+for want in sys.argv[2:]:
+    if want.startswith("!"):
+        if want[1:] in codes:
+            bad.append(want[1:] + " raised")
+    elif want.startswith("-"):
+        if want[1:] in checks:
+            bad.append(want[1:] + " reported")
+    elif "=" in want:
+        fam, word = want.split("=", 1)
+        got = checks.get(fam, {}).get("result")
+        if got != word:
+            bad.append("%s=%s, expected %s" % (fam, got, word))
+    elif ":" in want:
+        fam, fact = want.split(":", 1)
+        got = checks.get(fam, {}).get("fact")
+        if got != fact:
+            bad.append("%s fact %r, expected %r" % (fam, got, fact))
+    elif want not in codes:
+        bad.append(want + " not raised")
+if bad:
+    print("; ".join(bad) + " (codes: " + " ".join(sorted(codes)) + ")")
+    sys.exit(1)
+PYEOF
+)"; then
+		ok "$name"
+	else
+		fail "$name: $why"
+	fi
+}
+
+# Sourced (tests/integration/probe.sh): the functions above only.
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+	return 0
+fi
+
+[ -x "$PC" ] || { echo "FAIL: $PC not built"; exit 99; }
+command -v python3 >/dev/null || missing python3
+nsd_find_binary || missing "nsd (Debian package nsd)"
+unbound_find_binary || missing "unbound (Debian package unbound)"
+command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null ||
+	missing "ldns-signzone (Debian package ldnsutils)"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-dnssec.XXXXXX")" || exit 99
+nsd_at_exit 'rm -rf "$WORK"'
+mkdir -p "$WORK/keys" "$WORK/zones" "$WORK/src"
 
 TLSA2="_25._tcp.mx1 IN TLSA 3 1 1 $H1
 _25._tcp.mx1 IN TLSA 3 1 1 $H2"
@@ -136,76 +263,7 @@ SIGNED="signed.test bogus.test dane-none.test dane-partial.test dane-usage.test
 	dane-syntax.test dane-rollover.test dane-insecure.test ttl-low.test ttl-high.test"
 UNSIGNED="unsigned.test hosts.test"
 
-# Sign zone $1 from $2 into $3 with a new KSK and ZSK; prints the KSK's DS record.
-sign() {
-	local z="$1" in="$2" out="$3" ksk zsk
-	(
-		cd "$WORK/keys" || exit 1
-		ksk="$(ldns-keygen -a ECDSAP256SHA256 -k "$z")" || exit 1
-		zsk="$(ldns-keygen -a ECDSAP256SHA256 "$z")" || exit 1
-		ldns-signzone -f "$out" "$in" "$ksk" "$zsk" >&2 || exit 1
-		cat "$ksk.ds"
-	)
-}
-
-# A DS of a key nobody signs with (bogus.test's parent names it).
-other_ds() {
-	(
-		cd "$WORK/keys" || exit 1
-		k="$(ldns-keygen -a ECDSAP256SHA256 -k "$1")" || exit 1
-		cat "$k.ds"
-	)
-}
-
-{
-	echo "\$ORIGIN test."
-	echo "\$TTL 3600"
-	echo "@	IN SOA	ns.test. hostmaster.test. ( 1 3600 900 604800 300 )"
-	echo "@	IN NS	ns.test."
-	echo "ns	IN A	127.0.0.1"
-} >"$WORK/src/test"
-for z in $SIGNED; do
-	ds="$(sign "$z" "$WORK/src/$z" "$WORK/zones/$z.zone")" || { echo "FAIL: signing $z"; exit 99; }
-	if [ "$z" = bogus.test ]; then
-		ds="$(other_ds "$z")" || exit 99
-	fi
-	{ echo "$z.	IN NS	ns.test."; echo "$ds"; } >>"$WORK/src/test"
-done
-for z in $UNSIGNED; do
-	cp "$WORK/src/$z" "$WORK/zones/$z.zone"
-	echo "$z.	IN NS	ns.test." >>"$WORK/src/test"
-done
-test_ds="$(sign test "$WORK/src/test" "$WORK/zones/test.zone")" || { echo "FAIL: signing test."; exit 99; }
-cat >"$WORK/src/root" <<ZONE
-\$ORIGIN .
-\$TTL 86400
-.	IN SOA	a.root.invalid. hostmaster.invalid. ( 1 1800 900 604800 86400 )
-.	IN NS	a.root.invalid.
-test.	IN NS	ns.test.
-ns.test.	IN A	127.0.0.1
-$test_ds
-ZONE
-(cd "$WORK/keys" && ldns-keygen -a ECDSAP256SHA256 -k . >"$WORK/root.key") || exit 99
-root_ksk="$(cat "$WORK/root.key")"
-root_zsk="$(cd "$WORK/keys" && ldns-keygen -a ECDSAP256SHA256 .)" || exit 99
-(cd "$WORK/keys" && ldns-signzone -f "$WORK/zones/root.zone" "$WORK/src/root" "$root_ksk" "$root_zsk") ||
-	{ echo "FAIL: signing the root"; exit 99; }
-cp "$WORK/keys/$root_ksk.ds" "$WORK/anchor.ds"
-
-nsd_start "$WORK/zones" || { echo "FAIL: NSD did not start"; exit 99; }
-unbound_start "$WORK/anchor.ds" "$NSD_PORT" test $SIGNED $UNSIGNED ||
-	{ echo "FAIL: unbound did not start"; exit 99; }
-
-PASS=0
-FAILS=0
-ok() {
-	echo "ok $1"
-	PASS=$((PASS + 1))
-}
-fail() {
-	echo "FAIL $1"
-	FAILS=$((FAILS + 1))
-}
+dnssec_tree || exit 99
 
 # Evaluate domain $1 through unbound (--dnssec unless $2 is "plain"), JSON in $WORK/$1.json.
 evaluate() {
@@ -213,47 +271,6 @@ evaluate() {
 	[ "${2:-}" = plain ] && extra=()
 	"$PC" --resolver "127.0.0.1:$UNBOUND_PORT" "${extra[@]}" --json "$d" \
 		>"$WORK/$d.json" 2>"$WORK/$d.err"
-}
-
-# expect NAME JSONFILE CHECKS...: each check "CODE" (raised), "!CODE" (not raised),
-# "fam=word" (family result), "fam:fact" (family fact), "-fam" (family absent).
-expect() {
-	local name="$1" file="$2" why
-	shift 2
-	if why="$(python3 - "$file" "$@" <<'PYEOF'
-import json, sys
-ev = json.load(open(sys.argv[1]))
-codes = {f["code"] for f in ev.get("findings", [])}
-checks = ev.get("checks", {})
-bad = []
-for want in sys.argv[2:]:
-    if want.startswith("!"):
-        if want[1:] in codes:
-            bad.append(want[1:] + " raised")
-    elif want.startswith("-"):
-        if want[1:] in checks:
-            bad.append(want[1:] + " reported")
-    elif "=" in want:
-        fam, word = want.split("=", 1)
-        got = checks.get(fam, {}).get("result")
-        if got != word:
-            bad.append("%s=%s, expected %s" % (fam, got, word))
-    elif ":" in want:
-        fam, fact = want.split(":", 1)
-        got = checks.get(fam, {}).get("fact")
-        if got != fact:
-            bad.append("%s fact %r, expected %r" % (fam, got, fact))
-    elif want not in codes:
-        bad.append(want + " not raised")
-if bad:
-    print("; ".join(bad) + " (codes: " + " ".join(sorted(codes)) + ")")
-    sys.exit(1)
-PYEOF
-)"; then
-		ok "$name"
-	else
-		fail "$name: $why"
-	fi
 }
 
 ALL_NEW="DNSSEC_NONE DNSSEC_BOGUS DANE_NONE DANE_PARTIAL DANE_TLSA_INSECURE DANE_TLSA_USAGE
