@@ -22,8 +22,12 @@
 #include "store/store_lmdb.h"
 #include "store/store_redis.h"
 
-/* FNV-1a over the Selectors, in order and lower-cased (they decide which DKIM keys an
- * evaluation checks). */
+/*
+ * FNV-1a over what changes an evaluation's results: the Selectors, in order and
+ * lower-cased (which DKIM keys are checked), then DNSSEC and ProbeMX (whether the
+ * dnssec and dane families and the probe's findings exist at all). A snapshot made
+ * under another setting is another shape: not served.
+ */
 uint32_t
 memory_shape(const struct pm_config *cfg)
 {
@@ -39,6 +43,11 @@ memory_shape(const struct pm_config *cfg)
 		h ^= 0xff;		/* the separator, so "a" "bc" differs from "ab" "c" */
 		h *= 16777619u;
 	}
+	/* Flags after a separator no selector byte can be (0xfe). */
+	h ^= 0xfe;
+	h *= 16777619u;
+	h ^= (uint32_t)(cfg->dnssec ? 1u : 0u) | (cfg->probe_mx ? 2u : 0u);
+	h *= 16777619u;
 	return h;
 }
 

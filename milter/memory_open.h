@@ -9,7 +9,8 @@
  *   memory_open()    the chain: LMDB in the directory, then Redis; NULL when neither
  *                    is configured
  *   memory_key_prefix()  the key prefix (RedisPrefix, else PM_REDIS_PREFIX)
- *   memory_shape()   the hash of the configuration that shapes snapshots (Selectors)
+ *   memory_shape()   the hash of the configuration that shapes snapshots (Selectors,
+ *                    DNSSEC, ProbeMX)
  *
  * The log sink gets the backends' outages and recoveries and memory_open()'s own
  * lines ("local in DIR", "shared on Redis HOST"), without a prefix: the sink adds one.

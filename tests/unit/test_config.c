@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sys/socket.h>
 
+#include "memory_open.h"
 #include "pm_config.h"
 
 /* Write text to a temporary file; its path goes to path. */
@@ -312,10 +313,34 @@ test_config_socket_and_port_parsers(void **state)
 	assert_int_equal(port, 65535);		/* untouched on error */
 }
 
+/* The shape of posture memory's snapshots follows Selectors, DNSSEC and ProbeMX. */
+static void
+test_memory_shape_follows_what_changes_results(void **state)
+{
+	struct pm_config a, b;
+	uint32_t base;
+
+	(void)state;
+	pm_config_init(&a);
+	pm_config_init(&b);
+	base = memory_shape(&a);
+	assert_int_equal(memory_shape(&b), base);	/* the same settings, the same shape */
+	b.dnssec = true;
+	assert_int_not_equal(memory_shape(&b), base);
+	b.dnssec = false;
+	b.probe_mx = true;
+	assert_int_not_equal(memory_shape(&b), base);
+	b.probe_mx = false;
+	b.redis_timeout_ms = 7;				/* does not change results */
+	b.history_versions = 3;
+	assert_int_equal(memory_shape(&b), base);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memory_shape_follows_what_changes_results),
 		cmocka_unit_test(test_config_reads_values),
 		cmocka_unit_test(test_config_errors_name_file_line_key),
 		cmocka_unit_test(test_config_file_level_errors),
