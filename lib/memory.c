@@ -188,7 +188,26 @@ posture_memory_history(struct posture_memory *m, const char *domain,
  * forgotten. */
 #define HISTORY_KEEP_S POSTURE_MEMORY_SELECTOR_KEEP_S
 
-/* Compare an evaluation with the domain's history, add findings, store the history. */
+/* Keep at most keep versions of each record: the newest (versions are newest first). */
+static void
+history_keep_versions(struct store_history *h, size_t keep)
+{
+	size_t i, j;
+
+	for (i = 0; i < h->nrec; i++) {
+		for (j = keep; j < h->rec[i].nv; j++)
+			free(h->rec[i].v[j].value);
+		if (h->rec[i].nv > keep)
+			h->rec[i].nv = keep;
+	}
+}
+
+/*
+ * Compare an evaluation with the domain's history, add findings, store the history.
+ * A history too big to store (over STORE_VALUE_MAX: many records of long values) keeps
+ * fewer versions per record, halving until it fits (at least the current one each), so
+ * the newest values are always written.
+ */
 int
 posture_memory_track(struct posture_memory *m, struct posture_eval *ev)
 {
@@ -196,8 +215,8 @@ posture_memory_track(struct posture_memory *m, struct posture_eval *ev)
 	char key[STORE_KEY_MAX + 1];
 	uint64_t now_s = store_now_s(m->store);
 	uint8_t *val = NULL;
-	size_t len = 0;
-	int added;
+	size_t len = 0, keep;
+	int added, rc;
 
 	if (ev->error != NULL || store_key(key, sizeof(key), m->prefix, "hist", ev->domain) < 0)
 		return 0;
@@ -207,7 +226,12 @@ posture_memory_track(struct posture_memory *m, struct posture_eval *ev)
 		return 0;
 	}
 	added = history_track(&h, ev, now_s, m->history_versions);
-	if (store_encode_history(&h, &val, &len) == 0)
+	keep = m->history_versions;
+	while ((rc = store_encode_history(&h, &val, &len)) < 0 && keep > 1) {
+		keep /= 2;
+		history_keep_versions(&h, keep);
+	}
+	if (rc == 0)
 		(void)store_put(m->store, key, val, len, now_s + HISTORY_KEEP_S);
 	free(val);
 	store_history_free(&h);

@@ -756,6 +756,70 @@ test_pool_fleet_takes_and_releases(void **state)
 	store_free(s);
 }
 
+/*
+ * A history too big to store keeps fewer versions, never stale values: 64 records of
+ * 4000-byte values, changed 10 times, would be 2.5 MB; what is stored holds each
+ * record's newest value.
+ */
+static void
+test_memory_history_too_big_keeps_the_newest(void **state)
+{
+	struct store_backend *chain[1];
+	struct posture_memory *mem;
+	struct store_history h;
+	struct posture_eval ev;
+	struct store *s;
+	char name[32];
+	size_t r, v, i;
+	int round;
+
+	(void)state;
+	chain[0] = lmdb_open();
+	s = store_new(chain, 1, NULL, NULL);
+	assert_non_null(s);
+	mem = posture_memory_new(s, "pm", 7, 10);
+	assert_non_null(mem);
+	for (round = 0; round < 10; round++) {
+		memset(&ev, 0, sizeof(ev));
+		snprintf(ev.domain, sizeof(ev.domain), "big.test");
+		ev.grade = 'A';
+		ev.nrecords = STORE_HISTORY_RECORDS;
+		ev.records = calloc(ev.nrecords, sizeof(*ev.records));
+		assert_non_null(ev.records);
+		for (r = 0; r < ev.nrecords; r++) {
+			snprintf(name, sizeof(name), "dkim:s%zu", r);
+			ev.records[r].name = strdup(name);
+			ev.records[r].family = PF_DKIM;
+			ev.records[r].value = malloc(4001);
+			assert_non_null(ev.records[r].value);
+			memset(ev.records[r].value, 'a' + round, 4000);
+			ev.records[r].value[4000] = '\0';
+		}
+		(void)posture_memory_track(mem, &ev);
+		assert_int_equal(store_lmdb_flush(chain[0]), 0);
+		for (r = 0; r < ev.nrecords; r++) {
+			free(ev.records[r].name);
+			free(ev.records[r].value);
+		}
+		free(ev.records);
+		for (i = 0; i < ev.nfindings; i++)	/* RECORD_CHANGED from round 2 on */
+			free(ev.findings[i].message);
+		free(ev.findings);
+	}
+	assert_int_equal(posture_memory_history(mem, "big.test", &h), STORE_FOUND);
+	assert_int_equal(h.nrec, STORE_HISTORY_RECORDS);
+	for (r = 0; r < h.nrec; r++) {
+		assert_true(h.rec[r].nv >= 1);
+		assert_true(h.rec[r].nv < 10);		/* trimmed to fit */
+		for (v = 0; v < 4000; v++)		/* the newest value is the last round's */
+			if (h.rec[r].v[0].value[v] != 'a' + 9)
+				fail_msg("record %zu holds a stale value", r);
+	}
+	store_history_free(&h);
+	posture_memory_free(mem);
+	store_free(s);
+}
+
 int
 main(void)
 {
@@ -769,6 +833,8 @@ main(void)
 		    teardown_dir),
 		cmocka_unit_test(test_failed_only_when_every_backend_fails),
 		cmocka_unit_test(test_shared_read_prefers_the_far_backend),
+		cmocka_unit_test_setup_teardown(test_memory_history_too_big_keeps_the_newest,
+		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_pool_serves_stored_snapshot_without_dns,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_pool_notes_learned_selector_in_store,
