@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# bench_domains.sh - many generated sender domains for the benchmarks (a bash library for
+# tests/bench/cache_memory.sh and tests/bench/cold_path.sh; measurements, not tests).
+#
+# Source it (with top_srcdir set; it sources tests/integration/nsd.sh, postfix.sh and
+# verify_fixtures.sh itself), then
+#   bd_prepare NAME BUILDDIR
+#       set BUILD (absolute), PM, LOAD and BD_SIGNER (posture-milter, smtp_load and
+#       dkim_sign_tool of BUILDDIR); exit 1 naming what is missing (those, Postfix, nsd,
+#       python3, openssl, root); make GEN, a temp directory removed at exit
+#   bd_make ZDIR MDIR PREFIX COUNT KEY.pem [SELECTOR]
+#       Append to ZDIR/test.zone (copied from the fixtures when absent) COUNT domains
+#       PREFIX-0.test .. PREFIX-(COUNT-1).test, each as bench_postfix.sh makes them: two
+#       MX hosts with addresses, SPF "v=spf1 ip4:127.0.1.0/27 mx -all", a DKIM key
+#       (KEY.pem's public key under SELECTOR, default k0) and DMARC p=reject; and write
+#       MDIR/PREFIX-NNNNNNN.eml (one message of ~1,000 bytes per domain, From and MAIL FROM
+#       sender@PREFIX-N.test, DKIM-signed rsa-sha256 relaxed/relaxed by dkim_sign_tool,
+#       two signers at a time) with its PREFIX-NNNNNNN.from, as smtp_load reads them.
+#       Names are zero-padded, so smtp_load's name order is the domain order.
+#       Needs BD_SIGNER (the dkim_sign_tool binary). With BD_ONLY naming a file of domain
+#       numbers (one a line), messages are made for those domains only (the zone holds
+#       all COUNT). Returns 1 when a signature failed.
+#   bd_metrics PORT      print the daemon's /metrics (MetricsSocket inet:PORT@127.0.0.1)
+#   bd_metric PORT NAME [LABEL_REGEX]
+#       the sum of the samples of metric NAME (without suffix) whose labels match
+#       LABEL_REGEX (default all); 0 when absent
+#   bd_free_port         print a free TCP port of 127.0.0.1
+#
+# One zone for all the domains ("test.", the fixtures' parent zone) instead of one zone
+# per domain: NSD starts in seconds with 100,000 domains, and nsd_start checks one file
+# instead of 100,000. The answers are the same, except that a domain has no SOA or NS of
+# its own (a query for them is NODATA).
+#
+# What can go wrong: openssl or dkim_sign_tool failing (1, with the first error line); a
+# MetricsSocket that does not answer within 5 s (bd_metric prints 0: read the figures
+# with that in mind).
+
+# shellcheck source=tests/integration/nsd.sh
+. "$top_srcdir/tests/integration/nsd.sh"
+# shellcheck source=tests/integration/postfix.sh
+. "$top_srcdir/tests/integration/postfix.sh"
+# shellcheck source=tests/integration/verify_fixtures.sh
+. "$top_srcdir/tests/integration/verify_fixtures.sh"
+
+BD_SIGNER="${BD_SIGNER:-}"
+BD_ONLY="${BD_ONLY:-}"
+
+# Check what script NAME needs from BUILDDIR and the host; make GEN (see the header).
+bd_prepare() {
+	local name="$1" missing="" bin tool
+	BUILD="$(cd "$2" && pwd)" || exit 1
+	PM="$BUILD/posture-milter"
+	LOAD="$BUILD/smtp_load"
+	BD_SIGNER="$BUILD/dkim_sign_tool"
+	for bin in "$PM" "$LOAD" "$BD_SIGNER"; do
+		[ -x "$bin" ] || missing="${missing:+$missing, }$bin (make -C $BUILD $(basename "$bin"))"
+	done
+	pf_find_binaries || missing="${missing:+$missing, }$PF_MISSING"
+	nsd_find_binary || missing="${missing:+$missing, }nsd"
+	for tool in python3 openssl; do
+		command -v "$tool" >/dev/null || missing="${missing:+$missing, }$tool"
+	done
+	[ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
+	if [ -n "$missing" ]; then
+		echo "$name: missing: $missing" >&2
+		exit 1
+	fi
+	if grep -q 'fsanitize' "$BUILD/Makefile" 2>/dev/null; then
+		echo "# WARNING: $BUILD is a sanitizer build: the figures are not representative"
+	fi
+	GEN="$(mktemp -d "${TMPDIR:-/tmp}/posture-${name%.sh}.XXXXXX")" || exit 1
+	chmod 755 "$GEN"
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "rm -rf '$GEN'" EXIT
+}
+
+# Write the zone records and the signed messages of COUNT domains (see the header).
+bd_make() {
+	local zdir="$1" mdir="$2" prefix="$3" count="$4" key="$5" sel="${6:-k0}" p
+	[ -f "$zdir/test.zone" ] || cp "$top_srcdir/tests/fixtures/zones/test.zone" "$zdir/" ||
+		return 1
+	p="$(vf_txt_strings "v=DKIM1; k=rsa; p=$(vf_pubkey "$key" rsa)")"
+	mkdir -p "$mdir/.plain" || return 1
+	python3 - "$zdir/test.zone" "$mdir" "$prefix" "$count" "$sel" "$p" "$(date -R)" "$BD_ONLY" \
+		<<'PYEOF' || return 1
+import sys
+zone, mdir, prefix, count, sel, p, date, only = sys.argv[1:9]
+only = set(int(x) for x in open(only)) if only else None
+line = "x" * 71
+with open(zone, "a") as z:
+    for i in range(int(count)):
+        d = "%s-%d" % (prefix, i)
+        a, b = i // 250 % 250, i % 250
+        z.write("%s\tIN MX\t10 mx1.%s\n%s\tIN MX\t20 mx2.%s\n" % (d, d, d, d))
+        z.write("mx1.%s\tIN A\t11.%d.%d.1\nmx2.%s\tIN A\t11.%d.%d.2\n" % (d, a, b, d, a, b))
+        z.write('%s\tIN TXT\t"v=spf1 ip4:127.0.1.0/27 mx -all"\n' % d)
+        z.write("%s._domainkey.%s\tIN TXT\t(%s )\n" % (sel, d, p))
+        z.write('_dmarc.%s\tIN TXT\t"v=DMARC1; p=reject; rua=mailto:dmarc@%s.test"\n' % (d, d))
+        if only is not None and i not in only:
+            continue
+        name = "%s-%07d" % (prefix, i)
+        with open("%s/.plain/%s" % (mdir, name), "w") as m:
+            m.write("From: Sender <sender@%s.test>\nTo: <rcpt@x.test>\n" % d)
+            m.write("Subject: message from %s\nDate: %s\n" % (d, date))
+            m.write("Message-ID: <%s@%s.test>\nMIME-Version: 1.0\n" % (name, d))
+            m.write("Content-Type: text/plain; charset=us-ascii\n\n")
+            m.write("message of %s\n" % d + (line + "\n") * 12)
+        with open("%s/%s.from" % (mdir, name), "w") as f:
+            f.write("sender@%s.test\n" % d)
+PYEOF
+	# One dkim_sign_tool per message, two at a time (2 CPUs).
+	(cd "$mdir/.plain" && ls | xargs -P 2 -n 50 sh -c '
+		signer="$1"; key="$2"; sel="$3"; shift 3
+		for f; do
+			d="${f%-*}-$(echo "${f##*-}" | sed "s/^0*//; s/^$/0/").test"
+			"$signer" -k "$key" -d "$d" -s "$sel" "$f" >"../$f.eml" || exit 1
+		done' sh "$BD_SIGNER" "$key" "$sel") || {
+		echo "bench_domains.sh: dkim_sign_tool failed" >&2
+		return 1
+	}
+	rm -rf "$mdir/.plain"
+}
+
+# The daemon's /metrics on 127.0.0.1:PORT (empty when it does not answer in 5 s).
+bd_metrics() {
+	python3 -c 'import sys, urllib.request
+try:
+    sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1],
+                                            timeout=5).read().decode())
+except OSError:
+    pass' "$1"
+}
+
+# Sum of metric NAME's samples whose labels match LABEL_REGEX (default: all).
+bd_metric() {
+	bd_metrics "$1" | awk -v name="$2" -v re="${3:-}" '
+		{ n = $1; sub(/\{.*/, "", n) }
+		n == name && (re == "" || $1 ~ re) { s += $NF }
+		END { printf "%.0f\n", s }'
+}
+
+# A free TCP port on 127.0.0.1.
+bd_free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
