@@ -25,6 +25,20 @@
 #       the sum of the samples of metric NAME (without suffix) whose labels match
 #       LABEL_REGEX (default all); 0 when absent
 #   bd_free_port         print a free TCP port of 127.0.0.1
+#   bd_proxy_start UPSTREAM DELAY_MS
+#       start tests/bench/dns_delay.py in front of 127.0.0.1:UPSTREAM (stopped at exit
+#       through nsd_at_exit); sets PROXY_PID and PROXY_PORT; exit 1 when it does not start
+#   bd_proxy_stats       the proxy's counters now ("queries_udp N queries_tcp N ...")
+#   bd_sampler PID FILE  append "THREADS DESCRIPTORS VMRSS_KB" of PID to FILE every 0.2 s
+#                        while PID lives (run it in the background, kill it when done)
+#   bd_postfix_pm NAME RESOLVER_PORT
+#       start a private Postfix (milter_default_action tempfail, default_process_limit
+#       1200) with one smtpd listener for posture-milter on a unix socket, and write
+#       GEN/pm.conf (Socket, Resolver 127.0.0.1:RESOLVER_PORT, UserID, StateDirectory
+#       none, MetricsSocket on a free port; append more keys to it). Sets SOCK_LM,
+#       SOCK_PF, PM_PORT (the listener) and MPORT (the metrics port); exit 1 on failure
+#   bd_cpu_ticks PID     utime+stime of PID in clock ticks
+#   bd_host_ticks        "busy total" jiffies of the whole host (/proc/stat)
 #
 # One zone for all the domains ("test.", the fixtures' parent zone) instead of one zone
 # per domain: NSD starts in seconds with 100,000 domains, and nsd_start checks one file
@@ -143,4 +157,67 @@ bd_metric() {
 bd_free_port() {
 	python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Start the delaying DNS proxy in front of 127.0.0.1:UPSTREAM; sets PROXY_PID, PROXY_PORT.
+bd_proxy_start() {
+	python3 "$top_srcdir/tests/bench/dns_delay.py" --upstream "$1" --delay-ms "$2" \
+		--stats "$GEN/proxy.stats" >"$GEN/proxy.port" 2>"$GEN/proxy.err" &
+	PROXY_PID=$!
+	# shellcheck disable=SC2016 # expanded at exit
+	nsd_at_exit 'kill "$PROXY_PID" 2>/dev/null'
+	for _ in $(seq 1 50); do
+		[ -s "$GEN/proxy.port" ] && break
+		sleep 0.1
+	done
+	PROXY_PORT="$(awk '$1 == "port" {print $2}' "$GEN/proxy.port")"
+	[ -n "$PROXY_PORT" ] || { echo "dns_delay.py did not start: $(cat "$GEN/proxy.err")" >&2; exit 1; }
+}
+
+# The proxy's counters now (SIGUSR2 makes it write them).
+bd_proxy_stats() {
+	rm -f "$GEN/proxy.stats"
+	kill -USR2 "$PROXY_PID"
+	for _ in $(seq 1 50); do
+		[ -s "$GEN/proxy.stats" ] && break
+		sleep 0.05
+	done
+	cat "$GEN/proxy.stats"
+}
+
+# "THREADS DESCRIPTORS VMRSS_KB" of PID into FILE every 0.2 s while PID lives.
+bd_sampler() {
+	local pid="$1" out="$2"
+	while kill -0 "$pid" 2>/dev/null; do
+		printf '%s %s %s\n' "$(awk '/^Threads:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" \
+			"$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" \
+			"$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" >>"$out"
+		sleep 0.2
+	done
+}
+
+# A private Postfix with a posture-milter listener, and GEN/pm.conf (see the header).
+bd_postfix_pm() {
+	local owner
+	pf_milter_socket unix pm || exit 1
+	SOCK_LM="$PF_MILTER_LIBMILTER"
+	SOCK_PF="$PF_MILTER_POSTFIX"
+	PF_SINK_DUMP=0
+	PF_MAIN_CF_EXTRA=("milter_default_action = tempfail" "default_process_limit = 1200")
+	pf_start "pm=$SOCK_PF" || { echo "$1: Postfix did not start" >&2; exit 1; }
+	PM_PORT="$(pf_port pm)" || exit 1
+	owner="$("$PF_POSTCONF" -c "$PF_CONF" -h mail_owner)"
+	MPORT="$(bd_free_port)"
+	printf 'Socket %s\nResolver 127.0.0.1:%s\nAuthservID bench.local\nUserID %s\nStateDirectory none\nMetricsSocket inet:%s@127.0.0.1\n' \
+		"$SOCK_LM" "$2" "$owner" "$MPORT" >"$GEN/pm.conf"
+}
+
+# utime+stime of PID in clock ticks.
+bd_cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'
+}
+
+# "busy total" jiffies of the host.
+bd_host_ticks() {
+	awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat
 }
