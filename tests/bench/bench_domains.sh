@@ -49,6 +49,7 @@
 # MetricsSocket that does not answer within 5 s (bd_metric prints 0: read the figures
 # with that in mind).
 
+: "${top_srcdir:?bench_domains.sh: set top_srcdir before sourcing it}"
 # shellcheck source=tests/integration/nsd.sh
 . "$top_srcdir/tests/integration/nsd.sh"
 # shellcheck source=tests/integration/postfix.sh
@@ -123,7 +124,8 @@ with open(zone, "a") as z:
             f.write("sender@%s.test\n" % d)
 PYEOF
 	# One dkim_sign_tool per message, two at a time (2 CPUs).
-	(cd "$mdir/.plain" && ls | xargs -P 2 -n 50 sh -c '
+	# shellcheck disable=SC2016 # the inner script expands its own variables
+	(cd "$mdir/.plain" && find . -type f -printf '%f\0' | xargs -0 -P 2 -n 50 sh -c '
 		signer="$1"; key="$2"; sel="$3"; shift 3
 		for f; do
 			d="${f%-*}-$(echo "${f##*-}" | sed "s/^0*//; s/^$/0/").test"
@@ -197,6 +199,7 @@ bd_sampler() {
 }
 
 # A private Postfix with a posture-milter listener, and GEN/pm.conf (see the header).
+# shellcheck disable=SC2034 # SOCK_LM, PM_PORT: for the caller
 bd_postfix_pm() {
 	local owner
 	pf_milter_socket unix pm || exit 1

@@ -115,7 +115,8 @@ send_dir() {
 		2>"$GEN/load.err")" || { echo "# smtp_load: $out $(head -n 2 "$GEN/load.err")" >&2; return 1; }
 	pf_wait_sent $((sent0 + count)) 300 || { echo "# not every message delivered" >&2; return 1; }
 	pf_wait_idle 60
-	LAST_RATE="$(echo "$out" | sed 's/.*rate=\([0-9.]*\).*/\1/')"
+	LAST_RATE="${out#*rate=}"
+	LAST_RATE="${LAST_RATE%% *}"
 }
 
 # One run (LABEL, CacheBytes BYTES); prints its lines; sets RUN_GROWTH_KB, RUN_ENTRIES

@@ -347,7 +347,7 @@ native() {
 		give_up "$name" "$pid" "a message was refused" || return 1
 	sleep 1
 	read -r -a c1 < <(cpu_split "$pid")
-	tids="$(ls "/proc/$pid/task" | sed 's/^/-p /' | tr '\n' ' ')"
+	tids="$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 -printf '-p %f ')"
 	# shellcheck disable=SC2086 # one -p per thread
 	strace -f -c -o "$OUT/$name.strace" $tids 2>>"$OUT/$name.strace.err" &
 	spid=$!
