@@ -3,7 +3,7 @@
 # under callgrind, inside a private Postfix (a measurement, not a test).
 #
 #   tests/bench/profile_milter.sh [-b BUILDDIR] [-n MESSAGES] [-d DOMAINS] [-k unix|inet]
-#                                 [-t TOP] [-o OUTDIR] [-N] [-u] [-R]
+#                                 [-t TOP] [-o OUTDIR] [-N] [-u] [-R] [-S] [-m NATIVE]
 #
 # Run it as root (a private Postfix needs it) on an optimized build, e.g.
 #   mkdir -p /tmp/b-prof && cd /tmp/b-prof && /path/to/configure CFLAGS="-O2 -g" &&
@@ -39,10 +39,20 @@
 # Every message must be accepted (250), or the script fails. Kernel time (system
 # calls, context switches) is not in these counts: see strace -c -f or perf stat.
 #
+# Then, unless -S, each milter again without valgrind, for what callgrind cannot see (the
+# kernel): the same warm-up, then NATIVE (default 2000) messages with the process's user
+# and system CPU time read from /proc/PID/stat before and after (clock ticks of 10 ms:
+# coarse, and noisy on a busy host, unlike the Ir), then NATIVE more with strace -f -c
+# attached to every thread: system calls per message, by name (strace slows the milter;
+# only the counts are read).
+#
 # Prints: Ir per message for posture-milter and for the null milter, their ratio and
-# difference; then for posture-milter the TOP (default 25) functions by inclusive and by
-# exclusive Ir (callgrind_annotate), each with its Ir per message. -N leaves out the
-# null milter. The callgrind files are kept in OUTDIR (default a new /tmp/posture-prof.*
+# difference; for each milter its Ir grouped by library (tests/bench/callgrind_groups.py:
+# libmilter, libopendkim, OpenSSL, ours, other; libc counted for whichever group called
+# it; the calls between groups; the top functions of each group, inclusive); then for
+# posture-milter the TOP (default 25) functions by inclusive and by exclusive Ir
+# (callgrind_annotate), each with its Ir per message; then the user and system CPU ms
+# and the system calls per message of each milter. -N leaves out the null milter. The callgrind files are kept in OUTDIR (default a new /tmp/posture-prof.*
 # directory, printed), for callgrind_annotate or kcachegrind.
 #
 # What can go wrong: not root, or valgrind/Postfix/nsd/openssl/python3 missing (exit 1,
@@ -69,7 +79,9 @@ usage() {
 	sed -n '4,5p' "$0" | sed 's/^# *//' >&2
 }
 
-while getopts "b:n:d:k:t:o:NuRh" opt; do
+NATIVE=1
+NATIVE_MSGS=2000
+while getopts "b:n:d:k:t:o:NuRSm:h" opt; do
 	case "$opt" in
 	b) BUILD="$OPTARG" ;;
 	n) MESSAGES="$OPTARG" ;;
@@ -80,6 +92,8 @@ while getopts "b:n:d:k:t:o:NuRh" opt; do
 	N) WITH_NULL=0 ;;
 	u) UNSIGNED_ONLY=1 ;;
 	R) TUNABLES="" ;;
+	S) NATIVE=0 ;;
+	m) NATIVE_MSGS="$OPTARG" ;;
 	h) usage; exit 0 ;;
 	*) usage; exit 2 ;;
 	esac
@@ -88,7 +102,7 @@ case "$KIND" in
 unix | inet) ;;
 *) echo "profile_milter.sh: -k unix or -k inet" >&2; exit 2 ;;
 esac
-for n in "$MESSAGES" "$DOMAINS" "$TOP"; do
+for n in "$MESSAGES" "$DOMAINS" "$TOP" "$NATIVE_MSGS"; do
 	case "$n" in
 	'' | *[!0-9]*) echo "profile_milter.sh: not a number: '$n'" >&2; exit 2 ;;
 	esac
@@ -107,7 +121,8 @@ missing=""
 for prog in "$PM" "$NULLM" "$SIGN"; do
 	[ -x "$prog" ] || missing="${missing:+$missing, }$prog (make it in $BUILD)"
 done
-for tool in valgrind callgrind_annotate callgrind_control openssl python3; do
+for tool in valgrind callgrind_annotate callgrind_control openssl python3 \
+	$([ "$NATIVE" = 1 ] && echo strace); do
 	command -v "$tool" >/dev/null || missing="${missing:+$missing, }$tool"
 done
 pf_find_binaries || missing="${missing:+$missing, }$PF_MISSING"
@@ -263,12 +278,11 @@ give_up() {
 	return 1
 }
 
-# Profile milter NAME (pm or null); sets TOTAL and DUMP, 1 on failure.
-profile() {
-	local name="$1" port spec_lm spec_pf pid
-	local env=(env ${TUNABLES:+GLIBC_TUNABLES="$TUNABLES"} valgrind --tool=callgrind
-		--callgrind-out-file="$OUT/callgrind.$name")
-	rm -f "$OUT/callgrind.$name" "$OUT/callgrind.$name".*
+# Start milter NAME (pm or null) under the command words given after NAME (none: as
+# is), send the warm-up; sets PID and PORT, 1 on failure.
+spawn_warm() {
+	local name="$1" spec_lm spec_pf
+	shift
 	port="$(pf_port "$name")" || return 1
 	if [ "$name" = pm ]; then
 		spec_lm="$SOCK_PM_LM"
@@ -276,11 +290,11 @@ profile() {
 		# No UserID (see the header): the socket is opened to smtpd below instead.
 		printf 'Socket %s\nResolver 127.0.0.1:%s\nAuthservID prof.local\nEvaluationTimeout 30\n' \
 			"$spec_lm" "$NSD_PORT" >"$OUT/pm.conf"
-		pf_spawn "$OUT/$name.log" "${env[@]}" "$PM" -f -c "$OUT/pm.conf"
+		pf_spawn "$OUT/$name.log" "$@" "$PM" -f -c "$OUT/pm.conf"
 	else
 		spec_lm="$SOCK_NULL_LM"
 		spec_pf="$SOCK_NULL_PF"
-		pf_spawn "$OUT/$name.log" "${env[@]}" "$NULLM" -p "$spec_lm"
+		pf_spawn "$OUT/$name.log" "$@" "$NULLM" -p "$spec_lm"
 	fi
 	pid="$PF_SPAWN_PID"
 	pf_wait_milter "$spec_pf" 60 || give_up "$name" "$pid" "not listening on $spec_lm" ||
@@ -289,7 +303,15 @@ profile() {
 	unix:*) chmod 666 "${spec_pf#unix:}" ;;
 	esac
 	python3 "$GEN/send.py" "$port" $((2 * NSET)) "${MSG_FILES[@]}" ||
-		give_up "$name" "$pid" "a warm-up message was refused" || return 1
+		give_up "$name" "$pid" "a warm-up message was refused"
+}
+
+# Profile milter NAME (pm or null); sets TOTAL and DUMP, 1 on failure.
+profile() {
+	local name="$1" port pid
+	rm -f "$OUT/callgrind.$name" "$OUT/callgrind.$name".*
+	spawn_warm "$name" env ${TUNABLES:+GLIBC_TUNABLES="$TUNABLES"} valgrind \
+		--tool=callgrind --callgrind-out-file="$OUT/callgrind.$name" || return 1
 	sleep 2
 	timeout 120 callgrind_control -z "$pid" >"$OUT/$name.ctl" 2>&1 ||
 		give_up "$name" "$pid" "callgrind_control -z failed" "$OUT/$name.ctl" || return 1
@@ -307,6 +329,48 @@ profile() {
 	pf_kill "$pid"
 	TOTAL="$(dump_total "$DUMP" 2>/dev/null)"
 	[ -n "$TOTAL" ]
+}
+
+# "utime stime" of PID in clock ticks.
+cpu_split() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{print $12, $13}'
+}
+
+# Milter NAME without valgrind: prints "NAME: user U ms/msg, system S ms/msg, N system
+# calls/msg (top names)"; 1 on failure.
+native() {
+	local name="$1" port pid c0 c1 spid tids
+	spawn_warm "$name" || return 1
+	sleep 1
+	read -r -a c0 < <(cpu_split "$pid")
+	python3 "$GEN/send.py" "$port" "$NATIVE_MSGS" "${MSG_FILES[@]}" ||
+		give_up "$name" "$pid" "a message was refused" || return 1
+	sleep 1
+	read -r -a c1 < <(cpu_split "$pid")
+	tids="$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 -printf '-p %f ')"
+	# shellcheck disable=SC2086 # one -p per thread
+	strace -f -c -o "$OUT/$name.strace" $tids 2>>"$OUT/$name.strace.err" &
+	spid=$!
+	sleep 2
+	python3 "$GEN/send.py" "$port" "$NATIVE_MSGS" "${MSG_FILES[@]}" ||
+		{ kill -INT "$spid"; give_up "$name" "$pid" "a message was refused under strace"; } ||
+		return 1
+	sleep 1
+	kill -INT "$spid"
+	wait "$spid"
+	pf_kill "$pid"
+	awk -v n="$NATIVE_MSGS" -v hz="$(getconf CLK_TCK)" -v name="$name" \
+		-v u=$((c1[0] - c0[0])) -v s=$((c1[1] - c0[1])) '
+		# strace -c: "% time seconds usecs/call calls [errors] syscall"; total last.
+		$NF == "total" { total = $4; next }
+		$1 ~ /^[0-9.]+$/ && NF >= 5 && $4 / n >= 0.05 {
+			top = top sprintf(" %s %.1f,", $NF, $4 / n)
+		}
+		END {
+			sub(/,$/, "", top)
+			printf "%s: user %.3f ms/msg, system %.3f ms/msg, %.1f system calls/msg:%s\n",
+			    name, u * 1000 / hz / n, s * 1000 / hz / n, total / n, top
+		}' "$OUT/$name.strace"
 }
 
 # Ir per message, rounded.
@@ -346,8 +410,25 @@ if [ "$WITH_NULL" = 1 ]; then
 		    a / b, (a - b) / n }'
 fi
 echo
+echo "# posture-milter by library (callgrind_groups.py)"
+python3 "$top_srcdir/tests/bench/callgrind_groups.py" -n "$MESSAGES" -p "$PM" "$PM_DUMP"
+if [ "$WITH_NULL" = 1 ]; then
+	echo
+	echo "# null-milter by library (callgrind_groups.py)"
+	python3 "$top_srcdir/tests/bench/callgrind_groups.py" -n "$MESSAGES" -t 4 -p "$NULLM" \
+		"$OUT/callgrind.null.1"
+fi
+echo
 echo "# posture-milter, top $TOP functions by inclusive Ir (Ir/message, function)"
 top_functions "$PM_DUMP" yes
 echo
 echo "# posture-milter, top $TOP functions by exclusive Ir (Ir/message, function)"
 top_functions "$PM_DUMP" no
+if [ "$NATIVE" = 1 ]; then
+	echo
+	echo "# without valgrind: CPU time and system calls per message ($NATIVE_MSGS messages each)"
+	native pm || exit 1
+	if [ "$WITH_NULL" = 1 ]; then
+		native null || exit 1
+	fi
+fi

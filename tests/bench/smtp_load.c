@@ -2,7 +2,7 @@
  * smtp_load.c - SMTP load generator for tests/bench/bench_postfix.sh (not installed).
  *
  *   smtp_load -p PORT [-H HOST] [-c SESSIONS] [-n MESSAGES] [-a FIRST_SRC_IP -A N_SRC_IPS]
- *             [-r RCPT] [-e EHLO_NAME] DIR
+ *             [-r RCPT] [-e EHLO_NAME] [-o LATENCY_FILE] DIR
  *
  * Sends MESSAGES (default 1000) messages to HOST:PORT (HOST an IPv4 address, default
  * 127.0.0.1) from SESSIONS (default 10) threads, one SMTP connection per message:
@@ -19,10 +19,13 @@
  * F * N_SRC_IPS messages every file meets every source address once.
  *
  * Prints one line:
- *   sent=N failed=N elapsed_ms=N rate=N.N median_ms=N.N mean_ms=N.N
+ *   sent=N failed=N elapsed_ms=N rate=N.N median_ms=N.N mean_ms=N.N p99_ms=N.N max_ms=N.N
  * sent counts transactions that completed (message accepted, QUIT answered), rate is
  * sent per second of wall time, the latencies are per completed transaction, from
- * connect() to the QUIT reply. With -c 1 it is a latency run. The first failing reply
+ * connect() to the QUIT reply (p99: the smallest latency at least 99 % of them do not
+ * exceed). With -c 1 it is a latency run. -o writes one line per message number to
+ * LATENCY_FILE: "I MS", MS -1 when the transaction failed (for per-message analysis:
+ * message I is file I mod F). The first failing reply
  * (or error) is printed on stderr. Exit 0 when every message was sent, 1 when any
  * failed, 2 on usage or set-up errors (one line on stderr).
  *
@@ -543,12 +546,34 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Print the result line: rate over ELAPSED, median and mean of the completed ones. */
+/* Write "I MS" per message number to PATH; false (said on stderr) when it cannot. */
+static bool
+write_latencies(const struct load *ld, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	unsigned long i;
+	bool ok;
+
+	if (f == NULL) {
+		fprintf(stderr, "smtp_load: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	for (i = 0; i < ld->total; i++)
+		fprintf(f, "%lu %.3f\n", i, ld->latency_ms[i] < 0 ? -1.0 : ld->latency_ms[i]);
+	ok = !ferror(f);
+	if (fclose(f) != 0 || !ok) {
+		fprintf(stderr, "smtp_load: %s: write failed\n", path);
+		return false;
+	}
+	return true;
+}
+
+/* Print the result line: rate over ELAPSED, median, mean, p99 and max of the completed. */
 static void
 print_result(struct load *ld, double elapsed_ms)
 {
 	unsigned long i, n = 0, sent = atomic_load(&ld->sent);
-	double sum = 0, median = 0;
+	double sum = 0, median = 0, p99 = 0, max = 0;
 
 	for (i = 0; i < ld->total; i++)
 		if (ld->latency_ms[i] >= 0) {
@@ -559,18 +584,21 @@ print_result(struct load *ld, double elapsed_ms)
 		qsort(ld->latency_ms, n, sizeof(double), cmp_double);
 		median = n % 2 ? ld->latency_ms[n / 2] :
 		    (ld->latency_ms[n / 2 - 1] + ld->latency_ms[n / 2]) / 2;
+		/* The nearest-rank percentile: rank ceil(0.99 n). */
+		p99 = ld->latency_ms[(n * 99 + 99) / 100 - 1];
+		max = ld->latency_ms[n - 1];
 	}
-	printf("sent=%lu failed=%lu elapsed_ms=%.0f rate=%.1f median_ms=%.2f mean_ms=%.2f\n",
-	    sent, atomic_load(&ld->failed), elapsed_ms,
+	printf("sent=%lu failed=%lu elapsed_ms=%.0f rate=%.1f median_ms=%.2f mean_ms=%.2f "
+	    "p99_ms=%.2f max_ms=%.2f\n", sent, atomic_load(&ld->failed), elapsed_ms,
 	    elapsed_ms > 0 ? (double)sent * 1e3 / elapsed_ms : 0.0, median,
-	    n > 0 ? sum / (double)n : 0.0);
+	    n > 0 ? sum / (double)n : 0.0, p99, max);
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct load ld;
-	const char *host = "127.0.0.1";
+	const char *host = "127.0.0.1", *latency_file = NULL;
 	unsigned long port = 0, sessions = 10, i, started = 0;
 	struct in_addr src;
 	struct timespec t0, t1;
@@ -582,7 +610,7 @@ main(int argc, char **argv)
 	ld.nsrc = 1;
 	ld.rcpt = "rcpt@x.test";
 	ld.ehlo = "smtp-load.invalid";
-	while ((c = getopt(argc, argv, "p:H:c:n:a:A:r:e:")) != -1) {
+	while ((c = getopt(argc, argv, "p:H:c:n:a:A:r:e:o:")) != -1) {
 		switch (c) {
 		case 'p': port = parse_num(optarg, 1, 65535, 'p'); break;
 		case 'H': host = optarg; break;
@@ -596,6 +624,7 @@ main(int argc, char **argv)
 		case 'A': ld.nsrc = parse_num(optarg, 1, 1UL << 20, 'A'); break;
 		case 'r': ld.rcpt = optarg; break;
 		case 'e': ld.ehlo = optarg; break;
+		case 'o': latency_file = optarg; break;
 		default: die_usage("unknown option");
 		}
 	}
@@ -636,6 +665,8 @@ main(int argc, char **argv)
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (latency_file != NULL && !write_latencies(&ld, latency_file))
+		atomic_fetch_add(&ld.failed, 1UL);
 	print_result(&ld, ms_between(&t0, &t1));
 	for (i = 0; i < ld.nmsgs; i++)
 		free(ld.msgs[i].data);
