@@ -418,18 +418,38 @@ fail:
 	return NULL;
 }
 
-/* Stop the workers after the queued jobs, then free the cache. */
+/* Stop the workers (queued jobs dropped, running ones finish), free the cache. */
 void
 evalpool_free(struct evalpool *pool)
 {
 	unsigned i;
 
+	struct eval_ticket *queued, *t;
+
 	if (pool == NULL)
 		return;
 	pthread_mutex_lock(&pool->lock);
 	pool->stopping = true;
+	queued = pool->head;		/* not started: dropped, not run */
+	pool->head = pool->tail = NULL;
+	pool->queued = 0;
 	pthread_cond_broadcast(&pool->work);
 	pthread_mutex_unlock(&pool->lock);
+	/*
+	 * Nobody waits for them (the pool is freed when no runtime, so no message, uses
+	 * it), but against a dead resolver each would take EvaluationTimeout: thousands
+	 * of them kept a stopping daemon alive for an hour. Their flights fail, so a
+	 * cache shared beyond this pool would not wait on them either.
+	 */
+	while ((t = queued) != NULL) {
+		queued = t->next;
+		if (t->ct != NULL) {
+			cache_posture_fail(t->ct);
+			t->ct = NULL;
+		}
+		ticket_finish(t, NULL);
+		ticket_put(t);			/* the job's reference */
+	}
 	for (i = 0; i < pool->nthreads; i++)
 		pthread_join(pool->threads[i], NULL);
 	free(pool->threads);

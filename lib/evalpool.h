@@ -63,7 +63,11 @@ struct evalpool_stats {
 
 /* Start the workers; NULL on failure. The engine must outlive the pool. */
 struct evalpool *evalpool_new(struct posture_engine *eng, const struct evalpool_config *cfg);
-/* Stop the workers (in-flight evaluations finish first) and free the cache. */
+/*
+ * Stop the workers and free the cache: evaluations already running finish (each
+ * bounded by EvaluationTimeout), queued jobs not yet started are dropped. Call it
+ * only when nobody waits on the pool's tickets any more.
+ */
 void evalpool_free(struct evalpool *pool);
 
 /*

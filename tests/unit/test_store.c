@@ -14,7 +14,10 @@
  * "fresh"); one of another shape is not; a learned selector is noted in the store by
  * a background job.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -820,6 +824,79 @@ test_memory_history_too_big_keeps_the_newest(void **state)
 	store_free(s);
 }
 
+/*
+ * Freeing a pool drops the jobs not yet started: 20 domains asked of one worker whose
+ * resolver never answers (each evaluation takes its whole timeout), then the pool is
+ * freed at once. The resolver's socket tells which domains were evaluated: one or two
+ * (the job running, perhaps the next), never all 20 (which would keep a stopping
+ * daemon alive 20 timeouts long).
+ */
+static void
+test_pool_free_drops_queued_jobs(void **state)
+{
+	struct posture_options opts;
+	struct evalpool_config pc;
+	struct posture_engine *eng;
+	struct evalpool *pool;
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	struct eval_ticket *t[20];
+	const char *res[1];
+	char spec[64], err[256], name[32];
+	bool seen[20] = { false };
+	uint8_t pkt[1500];
+	struct pollfd pfd;
+	ssize_t n;
+	int fd, i, k, distinct = 0;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
+	res[0] = spec;
+	posture_options_init(&opts);
+	opts.resolvers = res;
+	opts.nresolvers = 1;
+	opts.dns_timeout_ms = 300;
+	opts.dns_tries = 1;
+	opts.evaluation_timeout_ms = 300;
+	eng = posture_engine_new(&opts, err, sizeof(err));
+	if (eng == NULL)
+		fail_msg("posture_engine_new: %s", err);
+	memset(&pc, 0, sizeof(pc));
+	pc.threads = 1;
+	pool = evalpool_new(eng, &pc);
+	assert_non_null(pool);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "drop-%02d.test", i);
+		t[i] = evalpool_request(pool, name, NULL, 0);
+		assert_non_null(t[i]);
+	}
+	for (i = 0; i < 20; i++)
+		evalpool_release(t[i]);
+	/* Free once the first evaluation is running: its first query has arrived. */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	evalpool_free(pool);
+	while ((n = recv(fd, pkt, sizeof(pkt), 0)) > 0)
+		for (k = 0; k + 7 < n; k++)
+			if (memcmp(pkt + k, "drop-", 5) == 0 && pkt[k + 5] >= '0' &&
+			    pkt[k + 5] <= '9' && pkt[k + 6] >= '0' && pkt[k + 6] <= '9')
+				seen[(pkt[k + 5] - '0') * 10 + (pkt[k + 6] - '0')] = true;
+	for (i = 0; i < 20; i++)
+		distinct += seen[i];
+	assert_true(distinct >= 1);		/* the resolver was asked: the test sees queries */
+	assert_true(distinct <= 2);
+	posture_engine_free(eng);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -833,6 +910,7 @@ main(void)
 		    teardown_dir),
 		cmocka_unit_test(test_failed_only_when_every_backend_fails),
 		cmocka_unit_test(test_shared_read_prefers_the_far_backend),
+		cmocka_unit_test(test_pool_free_drops_queued_jobs),
 		cmocka_unit_test_setup_teardown(test_memory_history_too_big_keeps_the_newest,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_pool_serves_stored_snapshot_without_dns,
