@@ -394,17 +394,17 @@ test_failed_only_when_every_backend_fails(void **state)
 	store_free(NULL);
 }
 
-/* An engine whose resolver never answers (a UDP port on loopback nobody serves). */
+/* An engine on one resolver, with short timeouts (200 ms a try, 400 ms an evaluation). */
 static struct posture_engine *
-dead_engine(void)
+engine_at(const char *resolver)
 {
-	static const char *const dead[] = { "127.0.0.1:9" };
+	const char *res[1] = { resolver };
 	struct posture_options opts;
 	struct posture_engine *eng;
 	char err[256];
 
 	posture_options_init(&opts);
-	opts.resolvers = dead;
+	opts.resolvers = res;
 	opts.nresolvers = 1;
 	opts.dns_timeout_ms = 200;
 	opts.dns_tries = 1;
@@ -413,6 +413,13 @@ dead_engine(void)
 	if (eng == NULL)
 		fail_msg("posture_engine_new: %s", err);
 	return eng;
+}
+
+/* An engine whose resolver never answers (the discard port). */
+static struct posture_engine *
+dead_engine(void)
+{
+	return engine_at("127.0.0.1:9");
 }
 
 /* Put a grade-A snapshot of domain, made under shape_config, into LMDB. */
@@ -834,15 +841,13 @@ test_memory_history_too_big_keeps_the_newest(void **state)
 static void
 test_pool_free_drops_queued_jobs(void **state)
 {
-	struct posture_options opts;
 	struct evalpool_config pc;
 	struct posture_engine *eng;
 	struct evalpool *pool;
 	struct sockaddr_in sin;
 	socklen_t slen = sizeof(sin);
 	struct eval_ticket *t[20];
-	const char *res[1];
-	char spec[64], err[256], name[32];
+	char spec[64], name[32];
 	bool seen[20] = { false };
 	uint8_t pkt[1500];
 	struct pollfd pfd;
@@ -858,16 +863,7 @@ test_pool_free_drops_queued_jobs(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
 	snprintf(spec, sizeof(spec), "127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
-	res[0] = spec;
-	posture_options_init(&opts);
-	opts.resolvers = res;
-	opts.nresolvers = 1;
-	opts.dns_timeout_ms = 300;
-	opts.dns_tries = 1;
-	opts.evaluation_timeout_ms = 300;
-	eng = posture_engine_new(&opts, err, sizeof(err));
-	if (eng == NULL)
-		fail_msg("posture_engine_new: %s", err);
+	eng = engine_at(spec);
 	memset(&pc, 0, sizeof(pc));
 	pc.threads = 1;
 	pool = evalpool_new(eng, &pc);
