@@ -144,16 +144,18 @@ struct check_run {
 static void __attribute__((format(printf, 3, 4)))
 memory_say(void *arg, int priority, const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
 
 	(void)arg;
 	if (priority > LOG_WARNING)
 		return;
-	fprintf(stderr, "posture-check: posture memory: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* The backends name themselves ("posture memory: Redis ...", "... (lmdb): ..."). */
+	fprintf(stderr, "posture-check: %s%s\n",
+	    strncmp(line, "posture memory", 14) == 0 ? "" : "posture memory: ", line);
 }
 
 /* Add the selectors the store learned for domain to out[n..max); the new count. */

@@ -50,7 +50,11 @@ memory_log(void *arg, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	pm_log(priority, "posture memory: %s", line);
+	/* The backends name themselves ("posture memory: Redis ...", "... (lmdb): ..."). */
+	if (strncmp(line, "posture memory", 14) == 0)
+		pm_log(priority, "%s", line);
+	else
+		pm_log(priority, "posture memory: %s", line);
 }
 
 /* Give rt's pool a view of the process's store with rt's prefix, shape and bounds. */

@@ -162,7 +162,7 @@ wait "$REDIS_PID" 2>/dev/null
 REDIS_PID=""
 expect redis-down-cached-domain-still-served mx2 good.test A
 expect redis-down-new-domain-delivered-temperror mx2 dmarc-p-none.test temperror
-if [ "$(grep -c 'Redis 127.0.0.1:[0-9]* failed' "$WORK/mx2.log")" = 1 ]; then
+if [ "$(grep -c 'posture-milter: posture memory: Redis 127.0.0.1:[0-9]* failed' "$WORK/mx2.log")" = 1 ]; then
 	pass "redis-down-outage-logged-once"
 else
 	fail "redis-down-outage-logged-once" "expected one outage line" - < <(grep -i redis "$WORK/mx2.log")
