@@ -115,20 +115,35 @@ posture_memory_keep(struct posture_memory *m, const struct posture_eval *ev,
 	return rc;
 }
 
+/*
+ * A value every host updates in place (kind "sel" or "hist"), shared copy first
+ * (store_get_shared()); *val malloc()ed when STORE_FOUND. A key that cannot be made
+ * reads STORE_ABSENT.
+ */
+static enum store_status
+read_shared(struct posture_memory *m, const char *kind, const char *domain, uint8_t **val,
+	    size_t *len)
+{
+	char key[STORE_KEY_MAX + 1];
+
+	*val = NULL;
+	*len = 0;
+	if (store_key(key, sizeof(key), m->prefix, kind, domain) < 0)
+		return STORE_ABSENT;
+	return store_get_shared(m->store, key, val, len, 0);
+}
+
 /* The domain's learned selectors, shared copy first. */
 bool
 posture_memory_selectors(struct posture_memory *m, const char *domain,
 			 struct store_selectors *out)
 {
-	char key[STORE_KEY_MAX + 1];
-	uint8_t *val = NULL;
-	size_t len = 0;
+	uint8_t *val;
+	size_t len;
 	enum store_status st;
 
 	memset(out, 0, sizeof(*out));
-	if (store_key(key, sizeof(key), m->prefix, "sel", domain) < 0)
-		return false;
-	st = store_get_shared(m->store, key, &val, &len, 0);
+	st = read_shared(m, "sel", domain, &val, &len);
 	if (st == STORE_FOUND && store_decode_selectors(val, len, out) != STORE_DECODE_OK)
 		memset(out, 0, sizeof(*out));
 	free(val);
@@ -166,15 +181,12 @@ enum store_status
 posture_memory_history(struct posture_memory *m, const char *domain,
 		       struct store_history *out)
 {
-	char key[STORE_KEY_MAX + 1];
-	uint8_t *val = NULL;
-	size_t len = 0;
+	uint8_t *val;
+	size_t len;
 	enum store_status st;
 
 	memset(out, 0, sizeof(*out));
-	if (store_key(key, sizeof(key), m->prefix, "hist", domain) < 0)
-		return STORE_ABSENT;
-	st = store_get_shared(m->store, key, &val, &len, 0);
+	st = read_shared(m, "hist", domain, &val, &len);
 	if (st == STORE_FOUND && store_decode_history(val, len, out) != STORE_DECODE_OK) {
 		store_history_free(out);
 		memset(out, 0, sizeof(*out));

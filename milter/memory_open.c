@@ -145,7 +145,7 @@ open_local(const struct memory_source *src, struct store_backend **out, char *er
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 	} else if ((*out = store_lmdb_open(&lc, why, sizeof(why))) != NULL) {
 		if (src->log != NULL)
-			src->log(src->log_arg, LOG_INFO, "local in %s", dir);
+			src->log(src->log_arg, LOG_INFO, "posture memory: local in %s", dir);
 		return 0;
 	}
 	if (cfg->state_directory != NULL) {
@@ -153,9 +153,9 @@ open_local(const struct memory_source *src, struct store_backend **out, char *er
 		return -1;
 	}
 	if (src->log != NULL)
-		src->log(src->log_arg, LOG_WARNING, "default StateDirectory %s cannot be used "
-		    "(%s): running without local memory (set StateDirectory none to silence "
-		    "this)", dir, why);
+		src->log(src->log_arg, LOG_WARNING, "posture memory: default StateDirectory %s "
+		    "cannot be used (%s): running without local memory (set StateDirectory none "
+		    "to silence this)", dir, why);
 	return 0;
 }
 
@@ -180,8 +180,8 @@ memory_open(const struct memory_source *src, struct store **out, char *err, size
 			return -1;
 		}
 		if (src->log != NULL)
-			src->log(src->log_arg, LOG_INFO, "shared on Redis %s%s", cfg->redis[0],
-			    cfg->nredis > 1 ? " (and failovers)" : "");
+			src->log(src->log_arg, LOG_INFO, "posture memory: shared on Redis %s%s",
+			    cfg->redis[0], cfg->nredis > 1 ? " (and failovers)" : "");
 	}
 	if (chain[0] == NULL && chain[1] == NULL)
 		return 0;

@@ -13,7 +13,9 @@
  *                    DNSSEC, ProbeMX)
  *
  * The log sink gets the backends' outages and recoveries and memory_open()'s own
- * lines ("local in DIR", "shared on Redis HOST"), without a prefix: the sink adds one.
+ * lines ("posture memory: local in DIR", "posture memory: shared on Redis HOST"): each
+ * line names posture memory itself, as the backends' own do ("posture memory: Redis
+ * ...", "posture memory (lmdb): ..."), so a sink writes it as it is.
  */
 #ifndef PM_MEMORY_OPEN_H
 #define PM_MEMORY_OPEN_H

@@ -144,18 +144,16 @@ struct check_run {
 static void __attribute__((format(printf, 3, 4)))
 memory_say(void *arg, int priority, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
 	(void)arg;
 	if (priority > LOG_WARNING)
 		return;
+	fputs("posture-check: ", stderr);	/* each line names posture memory itself */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	/* The backends name themselves ("posture memory: Redis ...", "... (lmdb): ..."). */
-	fprintf(stderr, "posture-check: %s%s\n",
-	    strncmp(line, "posture memory", 14) == 0 ? "" : "posture memory: ", line);
+	fputc('\n', stderr);
 }
 
 /* Add the selectors the store learned for domain to out[n..max); the new count. */

@@ -50,11 +50,7 @@ memory_log(void *arg, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* The backends name themselves ("posture memory: Redis ...", "... (lmdb): ..."). */
-	if (strncmp(line, "posture memory", 14) == 0)
-		pm_log(priority, "%s", line);
-	else
-		pm_log(priority, "posture memory: %s", line);
+	pm_log(priority, "%s", line);	/* every line names posture memory (memory_open.h) */
 }
 
 /* Give rt's pool a view of the process's store with rt's prefix, shape and bounds. */
