@@ -15,7 +15,6 @@
  * a background job.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -37,6 +36,7 @@
 #include "store/store.h"
 #include "store/store_codec.h"
 #include "store/store_lmdb.h"
+#include "tmpdir.h"
 
 static char tmpdir[64];
 
@@ -134,29 +134,15 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/test_store.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return tmpdir_make(tmpdir, sizeof(tmpdir), "test_store");
 }
 
 /* Remove the directory and its files. */
 static int
 teardown_dir(void **state)
 {
-	char path[320];
-	struct dirent *e;
-	DIR *d;
-
 	(void)state;
-	if ((d = opendir(tmpdir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(tmpdir);
+	tmpdir_remove(tmpdir);
 	return 0;
 }
 

@@ -9,7 +9,6 @@
  * queue, refused keys and values, a missing directory, a garbage data.mdb, and readers
  * on several threads while the writer writes (they collect, the main thread asserts).
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "store/store_lmdb.h"
+#include "tmpdir.h"
 
 static _Atomic uint64_t fake_now = 1000;
 static atomic_uint log_lines;
@@ -49,8 +49,7 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/test_store_lmdb.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "test_store_lmdb") < 0)
 		return -1;
 	atomic_store(&fake_now, 1000);
 	atomic_store(&log_lines, 0);
@@ -61,21 +60,8 @@ setup_dir(void **state)
 static int
 teardown_dir(void **state)
 {
-	char path[320];
-	struct dirent *e;
-	DIR *d;
-
 	(void)state;
-	if ((d = opendir(tmpdir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(tmpdir);
+	tmpdir_remove(tmpdir);
 	return 0;
 }
 
