@@ -408,17 +408,21 @@ dead_engine(void)
 	return engine_at("127.0.0.1:9");
 }
 
-/* Put a grade-A snapshot of domain, made under shape_config, into LMDB. */
-static void
-put_snapshot(struct store *s, struct store_backend *lmdb, const char *domain,
-	     uint32_t shape_config)
+/*
+ * Write a grade-A snapshot of domain, made under shape_config at now, into the LMDB
+ * backend and wait until it is committed. 0, or -1. No assertions: a thread of the
+ * test may call it.
+ */
+static int
+store_snapshot(struct store_backend *lmdb, const char *domain, uint32_t shape_config,
+	       uint64_t now)
 {
 	struct posture_eval ev;
 	struct store_shape shape;
 	char key[STORE_KEY_MAX + 1];
 	uint8_t *val = NULL;
 	size_t len = 0;
-	uint64_t now = store_now_s(s);
+	int rc;
 
 	memset(&ev, 0, sizeof(ev));
 	snprintf(ev.domain, sizeof(ev.domain), "%s", domain);
@@ -429,11 +433,14 @@ put_snapshot(struct store *s, struct store_backend *lmdb, const char *domain,
 	ev.family[PF_DMARC].result = PR_OK;
 	ev.ttl = 3600;
 	store_shape_init(&shape, shape_config);
-	assert_int_equal(store_encode_posture(&ev, &shape, now, now + 3600, &val, &len), 0);
-	assert_int_equal(store_key(key, sizeof(key), "pm", "posture", domain), 0);
-	assert_int_equal(store_put(s, key, val, len, now + 3600), 0);
-	assert_int_equal(store_lmdb_flush(lmdb), 0);
+	if (store_encode_posture(&ev, &shape, now, now + 3600, &val, &len) < 0 ||
+	    store_key(key, sizeof(key), "pm", "posture", domain) < 0)
+		rc = -1;
+	else
+		rc = lmdb->put(lmdb, key, val, len, now + 3600) < 0 ||
+		    store_lmdb_flush(lmdb) < 0 ? -1 : 0;
 	free(val);
+	return rc;
 }
 
 /* Ask the pool for domain and wait up to 3 s. */
@@ -450,97 +457,6 @@ ask(struct evalpool *pool, const char *domain, char *grade, bool *fresh, bool *e
 	*error = ev->error != NULL;
 	*fresh = evalpool_fresh(t);
 	evalpool_release(t);
-}
-
-static void
-test_pool_serves_stored_snapshot_without_dns(void **state)
-{
-	struct store_backend *chain[1];
-	struct evalpool_config pc;
-	struct evalpool_stats st;
-	struct posture_engine *eng = dead_engine();
-	struct evalpool *pool;
-	struct posture_memory *mem;
-	struct store *s;
-	bool fresh, error;
-	char grade;
-
-	(void)state;
-	chain[0] = lmdb_open();
-	s = store_new(chain, 1, NULL, NULL);
-	assert_non_null(s);
-	put_snapshot(s, chain[0], "good.test", 7);
-	memset(&pc, 0, sizeof(pc));
-	pc.threads = 2;
-	pool = evalpool_new(eng, &pc);
-	assert_non_null(pool);
-	mem = posture_memory_new(s, "pm", 7, 0);
-	assert_non_null(mem);
-	evalpool_set_memory(pool, mem);
-	ask(pool, "good.test", &grade, &fresh, &error);
-	assert_int_equal(grade, 'A');
-	assert_false(error);
-	assert_false(fresh);
-	evalpool_stats(pool, &st);
-	assert_int_equal(st.store_hits, 1);
-	assert_int_equal(st.evaluations, 0);
-	/* Another shape (other Selectors): not used, the dead resolver's temperror. */
-	put_snapshot(s, chain[0], "other.test", 8);
-	ask(pool, "other.test", &grade, &fresh, &error);
-	assert_int_equal(grade, 0);
-	assert_true(error);
-	evalpool_stats(pool, &st);
-	assert_int_equal(st.store_hits, 1);
-	assert_int_equal(st.evaluations, 1);
-	evalpool_free(pool);
-	posture_memory_free(mem);
-	posture_engine_free(eng);
-	store_free(s);
-}
-
-static void
-test_pool_notes_learned_selector_in_store(void **state)
-{
-	struct store_backend *chain[1];
-	struct store_selectors sels;
-	struct evalpool_config pc;
-	struct posture_engine *eng = dead_engine();
-	struct evalpool *pool;
-	struct posture_memory *mem;
-	struct store *s;
-	char key[STORE_KEY_MAX + 1];
-	uint8_t *val = NULL;
-	size_t len = 0;
-	int i;
-
-	(void)state;
-	chain[0] = lmdb_open();
-	s = store_new(chain, 1, NULL, NULL);
-	assert_non_null(s);
-	memset(&pc, 0, sizeof(pc));
-	pc.threads = 1;
-	pool = evalpool_new(eng, &pc);
-	assert_non_null(pool);
-	mem = posture_memory_new(s, "pm", 7, 0);
-	assert_non_null(mem);
-	evalpool_set_memory(pool, mem);
-	evalpool_learn_selector(pool, "signed.test", "Sel1");
-	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "signed.test"), 0);
-	for (i = 0; i < 100; i++) {		/* the job runs on the worker: up to 5 s */
-		assert_int_equal(store_lmdb_flush(chain[0]), 0);
-		if (store_get(s, key, &val, &len, 0, 0) == STORE_FOUND)
-			break;
-		usleep(50 * 1000);
-	}
-	assert_non_null(val);
-	assert_int_equal(store_decode_selectors(val, len, &sels), STORE_DECODE_OK);
-	assert_int_equal(sels.n, 1);
-	assert_string_equal(sels.sel[0].name, "sel1");
-	free(val);
-	evalpool_free(pool);
-	posture_memory_free(mem);
-	posture_engine_free(eng);
-	store_free(s);
 }
 
 /*
@@ -587,12 +503,122 @@ locker_free(struct store_backend *b)
 	(void)b;
 }
 
+/*
+ * What the pool tests run on: a dead engine, LMDB in tmpdir (then the locker when a
+ * test plays a fleet), the chain, a pool of threads workers over it with its memory
+ * (shape 7, prefix "pm").
+ */
+struct rig {
+	struct posture_engine *eng;
+	struct store_backend *lmdb;
+	struct store *s;
+	struct posture_memory *mem;
+	struct evalpool *pool;
+	struct locker lock;
+};
+
+/* Build a rig; lock_answer < 0: no locker (a single host). */
+static void
+rig_up(struct rig *r, unsigned threads, int lock_answer)
+{
+	struct store_backend *chain[2];
+	struct evalpool_config pc;
+	size_t n = 1;
+
+	memset(r, 0, sizeof(*r));
+	r->eng = dead_engine();
+	chain[0] = r->lmdb = lmdb_open();
+	if (lock_answer >= 0) {
+		r->lock.b.name = "locker";
+		r->lock.b.lock = locker_lock;
+		r->lock.b.unlock = locker_unlock;
+		r->lock.b.free = locker_free;
+		r->lock.answer = lock_answer;
+		chain[n++] = &r->lock.b;
+	}
+	r->s = store_new(chain, n, NULL, NULL);
+	assert_non_null(r->s);
+	memset(&pc, 0, sizeof(pc));
+	pc.threads = threads;
+	pc.lock_wait_ms = 1500;
+	r->pool = evalpool_new(r->eng, &pc);
+	assert_non_null(r->pool);
+	r->mem = posture_memory_new(r->s, "pm", 7, 0);
+	assert_non_null(r->mem);
+	evalpool_set_memory(r->pool, r->mem);
+}
+
+/* Free a rig: the pool first, then what it used. */
+static void
+rig_down(struct rig *r)
+{
+	evalpool_free(r->pool);
+	posture_memory_free(r->mem);
+	posture_engine_free(r->eng);
+	store_free(r->s);
+}
+
+static void
+test_pool_serves_stored_snapshot_without_dns(void **state)
+{
+	struct evalpool_stats st;
+	struct rig r;
+	bool fresh, error;
+	char grade;
+
+	(void)state;
+	rig_up(&r, 2, -1);
+	assert_int_equal(store_snapshot(r.lmdb, "good.test", 7, store_now_s(r.s)), 0);
+	ask(r.pool, "good.test", &grade, &fresh, &error);
+	assert_int_equal(grade, 'A');
+	assert_false(error);
+	assert_false(fresh);
+	evalpool_stats(r.pool, &st);
+	assert_int_equal(st.store_hits, 1);
+	assert_int_equal(st.evaluations, 0);
+	/* Another shape (other Selectors): not used, the dead resolver's temperror. */
+	assert_int_equal(store_snapshot(r.lmdb, "other.test", 8, store_now_s(r.s)), 0);
+	ask(r.pool, "other.test", &grade, &fresh, &error);
+	assert_int_equal(grade, 0);
+	assert_true(error);
+	evalpool_stats(r.pool, &st);
+	assert_int_equal(st.store_hits, 1);
+	assert_int_equal(st.evaluations, 1);
+	rig_down(&r);
+}
+
+static void
+test_pool_notes_learned_selector_in_store(void **state)
+{
+	struct store_selectors sels;
+	struct rig r;
+	char key[STORE_KEY_MAX + 1];
+	uint8_t *val = NULL;
+	size_t len = 0;
+	int i;
+
+	(void)state;
+	rig_up(&r, 1, -1);
+	evalpool_learn_selector(r.pool, "signed.test", "Sel1");
+	assert_int_equal(store_key(key, sizeof(key), "pm", "sel", "signed.test"), 0);
+	for (i = 0; i < 100; i++) {		/* the job runs on the worker: up to 5 s */
+		assert_int_equal(store_lmdb_flush(r.lmdb), 0);
+		if (store_get(r.s, key, &val, &len, 0, 0) == STORE_FOUND)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_non_null(val);
+	assert_int_equal(store_decode_selectors(val, len, &sels), STORE_DECODE_OK);
+	assert_int_equal(sels.n, 1);
+	assert_string_equal(sels.sel[0].name, "sel1");
+	free(val);
+	rig_down(&r);
+}
+
 /* The other host: its snapshot lands in the store 300 ms after the test starts. */
 struct late_writer {
-	struct store *s;
 	struct store_backend *lmdb;
-	uint8_t *val;			/* the encoded snapshot, made by the test thread */
-	size_t len;
+	uint64_t now;
 	int rc;
 };
 
@@ -600,157 +626,86 @@ static void *
 late_write(void *arg)
 {
 	struct late_writer *w = arg;
-	char key[STORE_KEY_MAX + 1];
-	uint64_t now = store_now_s(w->s);
 
 	usleep(300 * 1000);
-	w->rc = store_key(key, sizeof(key), "pm", "posture", "fleet.test") < 0 ||
-	    w->lmdb->put(w->lmdb, key, w->val, w->len, now + 3600) < 0 ||
-	    store_lmdb_flush(w->lmdb) < 0 ? -1 : 0;
+	w->rc = store_snapshot(w->lmdb, "fleet.test", 7, w->now);
 	return NULL;
-}
-
-/* A pool over LMDB and the locker, with its memory. */
-static struct evalpool *
-fleet_pool(struct posture_engine *eng, struct locker *l, int answer, struct store **s,
-	   struct store_backend **lmdb, struct posture_memory **mem)
-{
-	struct store_backend *chain[2];
-	struct evalpool_config pc;
-	struct evalpool *pool;
-
-	memset(l, 0, sizeof(*l));
-	l->b.name = "locker";
-	l->b.lock = locker_lock;
-	l->b.unlock = locker_unlock;
-	l->b.free = locker_free;
-	l->answer = answer;
-	chain[0] = *lmdb = lmdb_open();
-	chain[1] = &l->b;
-	*s = store_new(chain, 2, NULL, NULL);
-	assert_non_null(*s);
-	memset(&pc, 0, sizeof(pc));
-	pc.threads = 1;
-	pc.lock_wait_ms = 1500;
-	pool = evalpool_new(eng, &pc);
-	assert_non_null(pool);
-	*mem = posture_memory_new(*s, "pm", 7, 0);
-	assert_non_null(*mem);
-	evalpool_set_memory(pool, *mem);
-	return pool;
 }
 
 /* Another host holds the domain: wait for its snapshot instead of evaluating. */
 static void
 test_pool_fleet_waits_for_the_holder(void **state)
 {
-	struct posture_engine *eng = dead_engine();
 	struct late_writer w;
 	struct evalpool_stats st;
-	struct posture_memory *mem;
-	struct store_backend *lmdb;
-	struct evalpool *pool;
-	struct locker l;
-	struct store *s;
+	struct rig r;
 	pthread_t th;
 	bool fresh, error;
 	char grade;
 
-	struct posture_eval ev;
-	struct store_shape shape;
-	uint64_t now;
-
 	(void)state;
-	pool = fleet_pool(eng, &l, 0, &s, &lmdb, &mem);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.domain, sizeof(ev.domain), "fleet.test");
-	ev.grade = 'A';
-	ev.family[PF_MX].result = PR_OK;
-	ev.family[PF_SPF].result = PR_OK;
-	ev.family[PF_DMARC].result = PR_OK;
-	store_shape_init(&shape, 7);
-	now = store_now_s(s);
-	w.s = s;
-	w.lmdb = lmdb;
-	assert_int_equal(store_encode_posture(&ev, &shape, now, now + 3600, &w.val, &w.len), 0);
+	rig_up(&r, 1, 0);
+	w.lmdb = r.lmdb;
+	w.now = store_now_s(r.s);
+	w.rc = -1;
 	assert_int_equal(pthread_create(&th, NULL, late_write, &w), 0);
-	ask(pool, "fleet.test", &grade, &fresh, &error);
+	ask(r.pool, "fleet.test", &grade, &fresh, &error);
 	pthread_join(th, NULL);
-	free(w.val);
 	assert_int_equal(w.rc, 0);
-	assert_int_equal(l.bad, 0);
+	assert_int_equal(r.lock.bad, 0);
 	assert_int_equal(grade, 'A');		/* the dead resolver would say temperror */
 	assert_false(error);
-	evalpool_stats(pool, &st);
+	evalpool_stats(r.pool, &st);
 	assert_int_equal(st.fleet_waits, 1);
 	assert_int_equal(st.evaluations, 0);
 	assert_int_equal(st.store_hits, 1);
-	assert_int_equal(l.locks, 1);
-	assert_int_equal(l.unlocks, 0);		/* not ours: never released */
-	evalpool_free(pool);
-	posture_memory_free(mem);
-	posture_engine_free(eng);
-	store_free(s);
+	assert_int_equal(r.lock.locks, 1);
+	assert_int_equal(r.lock.unlocks, 0);	/* not ours: never released */
+	rig_down(&r);
 }
 
 /* The holder never delivers: after lock_wait_ms this host evaluates itself. */
 static void
 test_pool_fleet_evaluates_after_waiting(void **state)
 {
-	struct posture_engine *eng = dead_engine();
 	struct evalpool_stats st;
-	struct posture_memory *mem;
-	struct store_backend *lmdb;
-	struct evalpool *pool;
-	struct locker l;
-	struct store *s;
+	struct rig r;
 	bool fresh, error;
 	char grade;
 
 	(void)state;
-	pool = fleet_pool(eng, &l, 0, &s, &lmdb, &mem);
-	ask(pool, "lost.test", &grade, &fresh, &error);
+	rig_up(&r, 1, 0);
+	ask(r.pool, "lost.test", &grade, &fresh, &error);
 	assert_true(error);			/* evaluated on the dead resolver */
-	evalpool_stats(pool, &st);
+	evalpool_stats(r.pool, &st);
 	assert_int_equal(st.fleet_waits, 1);
 	assert_int_equal(st.evaluations, 1);
-	evalpool_free(pool);
-	posture_memory_free(mem);
-	posture_engine_free(eng);
-	store_free(s);
+	rig_down(&r);
 }
 
 /* A free lock is taken, the domain evaluated, and our own lock released. */
 static void
 test_pool_fleet_takes_and_releases(void **state)
 {
-	struct posture_engine *eng = dead_engine();
 	struct evalpool_stats st;
-	struct posture_memory *mem;
-	struct store_backend *lmdb;
-	struct evalpool *pool;
-	struct locker l;
-	struct store *s;
+	struct rig r;
 	bool fresh, error;
 	char grade;
 	int i;
 
 	(void)state;
-	pool = fleet_pool(eng, &l, 1, &s, &lmdb, &mem);
-	ask(pool, "free.test", &grade, &fresh, &error);
-	for (i = 0; i < 100 && l.unlocks == 0; i++)	/* released after the answer */
+	rig_up(&r, 1, 1);
+	ask(r.pool, "free.test", &grade, &fresh, &error);
+	for (i = 0; i < 100 && r.lock.unlocks == 0; i++)	/* released after the answer */
 		usleep(20 * 1000);
-	evalpool_stats(pool, &st);
+	evalpool_stats(r.pool, &st);
 	assert_int_equal(st.fleet_waits, 0);
 	assert_int_equal(st.evaluations, 1);
-	assert_int_equal(l.locks, 1);
-	assert_int_equal(l.unlocks, 1);
-	assert_int_equal(l.bad, 0);
-	assert_non_null(strchr(l.token, ':'));	/* host:pid:pool */
-	evalpool_free(pool);
-	posture_memory_free(mem);
-	posture_engine_free(eng);
-	store_free(s);
+	assert_int_equal(r.lock.locks, 1);
+	assert_int_equal(r.lock.unlocks, 1);
+	assert_int_equal(r.lock.bad, 0);
+	assert_non_null(strchr(r.lock.token, ':'));	/* host:pid:pool */
+	rig_down(&r);
 }
 
 /*
