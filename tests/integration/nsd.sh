@@ -36,6 +36,9 @@
 # NSD's bind (retried on another port, 3 times); NSD not answering within the bound or a
 # zone not loaded (fails with the zone name and the tail of NSD's log).
 
+# shellcheck source=tests/integration/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 NSD_PORT=""
 NSD_DIR=""
 NSD_PID=""
@@ -482,19 +485,10 @@ nsd_start() {
 
 # Stop NSD (TERM, then KILL after ~5 s) and remove the temp dir.
 nsd_stop() {
-	if [ -n "$NSD_PID" ]; then
-		kill "$NSD_PID" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$NSD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$NSD_PID" 2>/dev/null; then
-			_nsd_say "nsd (pid $NSD_PID) ignored TERM; killing it"
-			kill -KILL "$NSD_PID" 2>/dev/null || true
-		fi
-		wait "$NSD_PID" 2>/dev/null || true
-		NSD_PID=""
+	if ! proc_stop "$NSD_PID"; then
+		_nsd_say "nsd (pid $NSD_PID) ignored TERM; killed it"
 	fi
+	NSD_PID=""
 	if [ -n "$NSD_DIR" ] && [ -d "$NSD_DIR" ]; then
 		rm -rf "$NSD_DIR"
 	fi

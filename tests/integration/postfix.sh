@@ -60,6 +60,9 @@
 # ~15 s, or `postfix start` (which runs `postfix check`) failing: the tail of its output
 # and of the Postfix log.
 
+# shellcheck source=tests/integration/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 PF_DIR=""
 PF_CONF=""
 PF_QUEUE=""
@@ -438,18 +441,7 @@ pf_spawn() {
 
 # Stop one process (TERM, then KILL after ~5 s) and reap it; 0 when it is gone.
 _pf_stop_pid() {
-	local pid="$1"
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	for _ in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		_pf_say "pid $pid ignored TERM; killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
+	proc_stop "$1" || _pf_say "pid $1 ignored TERM; killed it"
 }
 
 # Stop one process started with pf_spawn.

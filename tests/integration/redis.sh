@@ -26,6 +26,9 @@
 # exits at once; retried on another port, 3 times); the server not answering within the
 # bound (the tail of its log, return 1).
 
+# shellcheck source=tests/integration/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 REDIS_PORT=""
 REDIS_DIR=""
 REDIS_PID=""
@@ -67,16 +70,8 @@ _redis_ready() {
 
 # Stop redis-server (TERM, then KILL after ~5 s) and remove the temp dir.
 redis_stop() {
-	if [ -n "$REDIS_PID" ]; then
-		kill "$REDIS_PID" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$REDIS_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$REDIS_PID" 2>/dev/null || true
-		wait "$REDIS_PID" 2>/dev/null || true
-		REDIS_PID=""
-	fi
+	proc_stop "$REDIS_PID" || true
+	REDIS_PID=""
 	if [ -n "$REDIS_DIR" ] && [ -d "$REDIS_DIR" ]; then
 		rm -rf "$REDIS_DIR"
 	fi

@@ -27,6 +27,9 @@
 # rejects (its output, return 1); the port taken (retried on another, 3 times); no
 # answer within the bound (the tail of its log, return 1).
 
+# shellcheck source=tests/integration/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 UNBOUND_PORT=""
 UNBOUND_DIR=""
 UNBOUND_PID=""
@@ -84,16 +87,8 @@ CONF
 
 # Stop unbound (TERM, then KILL after ~5 s) and remove the temp dir.
 unbound_stop() {
-	if [ -n "$UNBOUND_PID" ]; then
-		kill "$UNBOUND_PID" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$UNBOUND_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$UNBOUND_PID" 2>/dev/null || true
-		wait "$UNBOUND_PID" 2>/dev/null || true
-		UNBOUND_PID=""
-	fi
+	proc_stop "$UNBOUND_PID" || true
+	UNBOUND_PID=""
 	if [ -n "$UNBOUND_DIR" ] && [ -d "$UNBOUND_DIR" ]; then
 		rm -rf "$UNBOUND_DIR"
 	fi
