@@ -53,31 +53,14 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitco
 . "$top_srcdir/tests/integration/verify_fixtures.sh"
 
 missing=""
-pf_find_binaries || missing="$PF_MISSING"
-nsd_find_binary || missing="${missing:+$missing, }nsd (Debian package nsd)"
-command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
+vf_postfix_missing
 /usr/bin/python3 -c 'import dkim, authres' 2>/dev/null ||
 	python3 -c 'import dkim, authres' 2>/dev/null ||
 	missing="${missing:+$missing, }python3 with dkimpy (Debian package python3-dkim)"
-[ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
 skip_unless_present "$missing"
 require_built "$PM" "$PC"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-pfarc.XXXXXX")" || exit 99
-trap 'rm -rf "$WORK"' EXIT
-VF="$WORK/vf"
-if ! vf_arc "$VF" "$top_srcdir"; then
-	echo "FAIL setup: the ARC fixtures could not be made (see above)"
-	echo "0 passed, 1 failed"
-	exit 99
-fi
-if ! nsd_start "$VF/zones"; then
-	echo "FAIL setup: NSD did not start on the zones (see above)"
-	echo "0 passed, 1 failed"
-	exit 99
-fi
-# shellcheck disable=SC2016 # expanded at exit
-nsd_at_exit 'rm -rf "$WORK"'
+vf_serve posture-pfarc vf_arc "$top_srcdir"
 declare -A SOCK=() PORT=() PID=()
 for l in trusted other; do
 	pf_milter_socket unix "$l" || { echo "FAIL setup: no milter socket"; exit 99; }

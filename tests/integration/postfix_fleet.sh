@@ -48,27 +48,12 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitco
 . "$top_srcdir/tests/integration/verify_fixtures.sh"
 
 missing=""
-pf_find_binaries || missing="$PF_MISSING"
-nsd_find_binary || missing="${missing:+$missing, }nsd (Debian package nsd)"
+vf_postfix_missing
 redis_find_binary || missing="${missing:+$missing, }redis-server (Debian package redis-server)"
-command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
-command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
-[ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
 skip_unless_present "$missing"
 require_built "$PM" "$SIGN"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-fleet.XXXXXX")" || exit 99
-trap 'rm -rf "$WORK"' EXIT
-if ! vf_make "$WORK/vf" "$SIGN" "$top_srcdir"; then
-	echo "FAIL setup: the fixtures could not be made (see above)"
-	exit 99
-fi
-if ! nsd_start "$WORK/vf/zones"; then
-	echo "FAIL setup: NSD did not start on the zones (see above)"
-	exit 99
-fi
-# shellcheck disable=SC2016 # expanded at exit
-nsd_at_exit 'rm -rf "$WORK"'
+vf_serve posture-fleet vf_make "$SIGN" "$top_srcdir"
 if ! redis_start; then
 	echo "FAIL setup: redis-server did not start"
 	exit 99

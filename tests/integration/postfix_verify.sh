@@ -51,32 +51,11 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:exitco
 . "$top_srcdir/tests/integration/verify_fixtures.sh"
 
 missing=""
-pf_find_binaries || missing="$PF_MISSING"
-nsd_find_binary || missing="${missing:+$missing, }nsd (Debian package nsd)"
-command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
-command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
-[ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
+vf_postfix_missing
 skip_unless_present "$missing"
 require_built "$PM" "$PC" "$SIGN"
 
-
-
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/posture-pfverify.XXXXXX")" || exit 99
-trap 'rm -rf "$WORK"' EXIT
-VF="$WORK/vf"
-if ! vf_make "$VF" "$SIGN" "$top_srcdir"; then
-	echo "FAIL setup: the verification fixtures could not be made (see above)"
-	echo "0 passed, 1 failed"
-	exit 99
-fi
-if ! nsd_start "$VF/zones"; then
-	echo "FAIL setup: NSD did not start on the zones (see above)"
-	echo "0 passed, 1 failed"
-	exit 99
-fi
-# shellcheck disable=SC2016 # expanded at exit
-nsd_at_exit 'rm -rf "$WORK"'
+vf_serve posture-pfverify vf_make "$SIGN" "$top_srcdir"
 pf_milter_socket unix pm || { echo "FAIL setup: no milter socket"; exit 99; }
 SOCK="$PF_MILTER_POSTFIX"
 if ! pf_start "pm=$SOCK"; then

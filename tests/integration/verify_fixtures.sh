@@ -29,6 +29,16 @@
 # Used by check_message.sh (posture-check --message), postfix_verify.sh (through
 # Postfix) and tests/differential/mailauth.sh.
 #
+#   vf_postfix_missing   the tools a test of the fixtures through a private Postfix
+#                        needs (postfix.sh, nsd.sh, python3, openssl, root), appended to
+#                        $missing for skip_unless_present (report.sh)
+#   vf_serve NAME MAKE [ARGS...]
+#                        WORK, a temp dir named after NAME removed at exit; VF=$WORK/vf
+#                        made by `MAKE "$VF" ARGS...` (vf_make, vf_arc); then NSD
+#                        (nsd.sh) serving $VF/zones. A failure prints "FAIL setup: ..."
+#                        and exits 99: these two start a server, the rest of this file
+#                        does not.
+#
 #   vf_arc DIR TOP_SRCDIR
 #
 # The ARC fixtures, apart from the above (postfix_arc.sh, tests/bench/arc_cost.sh):
@@ -291,6 +301,36 @@ vf_make() {
 		return 1
 	fi
 	mkdir -p "$1" && vf_keys "$1" && vf_zones "$1" "$3" && vf_messages "$1" && vf_cases "$1"
+}
+
+# vf_postfix_missing: append what a private-Postfix fixture test lacks to $missing.
+vf_postfix_missing() {
+	pf_find_binaries || missing="${missing:+$missing, }$PF_MISSING"
+	nsd_find_binary || missing="${missing:+$missing, }nsd (Debian package nsd)"
+	command -v python3 >/dev/null || missing="${missing:+$missing, }python3"
+	command -v openssl >/dev/null || missing="${missing:+$missing, }openssl"
+	[ "$(id -u)" = 0 ] || missing="${missing:+$missing, }root (a private Postfix needs it)"
+}
+
+# vf_serve NAME MAKE [ARGS...]: WORK and VF made, NSD serving them (see the top).
+vf_serve() {
+	local name="$1" make="$2"
+	shift 2
+	WORK="$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")" || exit 99
+	trap 'rm -rf "$WORK"' EXIT
+	VF="$WORK/vf"
+	if ! "$make" "$VF" "$@"; then
+		echo "FAIL setup: the fixtures could not be made ($make, see above)"
+		echo "0 passed, 1 failed"
+		exit 99
+	fi
+	if ! nsd_start "$VF/zones"; then
+		echo "FAIL setup: NSD did not start on the zones (see above)"
+		echo "0 passed, 1 failed"
+		exit 99
+	fi
+	# shellcheck disable=SC2016 # expanded at exit
+	nsd_at_exit 'rm -rf "$WORK"'
 }
 
 # vf_arc_key DIR DOMAIN: the zone line of DOMAIN's key in DIR/arc/keys.txt.
